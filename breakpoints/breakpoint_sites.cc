@@ -1,0 +1,78 @@
+#include "breakpoints/breakpoint_sites.h"
+
+#include <cstdio>
+#include <vector>
+
+namespace xolstub::breakpoints {
+namespace {
+std::string hex_address(std::uint64_t address) {
+  char text[32];
+  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(address));
+  return text;
+}
+} // namespace
+
+BreakpointSites::BreakpointSites(threads::Inferior& inferior) : inferior_(inferior) {}
+
+void BreakpointSites::insert(std::uint64_t address, OwnerId owner) {
+  if (auto it = sites_.find(address); it != sites_.end()) {
+    it->second.owners.insert(owner);
+    return;
+  }
+  std::uint8_t original = 0;
+  if (inferior_.memory().read(address, std::span(&original, 1)) != 1)
+    throw BreakpointError("cannot insert a breakpoint at " + hex_address(address) + ": address not mapped");
+  if (inferior_.memory().write(address, std::span(&int3, 1)) != 1)
+    throw BreakpointError("cannot insert a breakpoint at " + hex_address(address) + ": memory not writable");
+  sites_.emplace(address, Site{original, {owner}});
+}
+
+void BreakpointSites::restore(std::uint64_t address, const Site& site) {
+  // The mapping may be gone (munmap, a library unloaded): nothing left to restore then.
+  inferior_.memory().write(address, std::span(&site.original, 1));
+}
+
+bool BreakpointSites::remove(std::uint64_t address, OwnerId owner) {
+  auto it = sites_.find(address);
+  if (it == sites_.end() || it->second.owners.erase(owner) == 0) return false;
+  if (it->second.owners.empty()) {
+    restore(address, it->second);
+    sites_.erase(it);
+  }
+  return true;
+}
+
+void BreakpointSites::remove_all_of(OwnerId owner) {
+  for (auto it = sites_.begin(); it != sites_.end();) {
+    auto next = std::next(it);
+    remove(it->first, owner);
+    it = next;
+  }
+}
+
+void BreakpointSites::remove_all() {
+  if (!inferior_.gone())
+    for (const auto& [address, site] : sites_) restore(address, site);
+  sites_.clear();
+}
+
+std::size_t BreakpointSites::read_memory(std::uint64_t address, std::span<std::uint8_t> out) const {
+  std::size_t count = inferior_.memory().read(address, out);
+  for (auto it = sites_.lower_bound(address); it != sites_.end() && it->first < address + count; ++it)
+    out[it->first - address] = it->second.original;
+  return count;
+}
+
+std::size_t BreakpointSites::write_memory(std::uint64_t address, std::span<const std::uint8_t> bytes) {
+  auto first = sites_.lower_bound(address);
+  auto last = sites_.lower_bound(address + bytes.size());
+  if (first == last) return inferior_.memory().write(address, bytes);
+  std::vector<std::uint8_t> patched(bytes.begin(), bytes.end());
+  for (auto it = first; it != last; ++it) patched[it->first - address] = int3;
+  std::size_t count = inferior_.memory().write(address, patched);
+  for (auto it = first; it != last && it->first < address + count; ++it)
+    it->second.original = bytes[it->first - address];
+  return count;
+}
+
+} // namespace xolstub::breakpoints

@@ -1,0 +1,57 @@
+// Software breakpoint sites: one int3 per address, shared by every owner that wants it.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <set>
+#include <span>
+#include <stdexcept>
+
+#include "threads/inferior.h"
+
+namespace xolstub::breakpoints {
+
+using OwnerId = int;  // who asked for a breakpoint: one id per client session
+
+class BreakpointError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class BreakpointSites {
+public:
+  static constexpr std::uint8_t int3 = 0xcc;
+
+  explicit BreakpointSites(threads::Inferior& inferior);
+
+  // Adds `owner`'s reference, writing the int3 if this is the site's first. Idempotent per
+  // owner, as Z packets are. Throws BreakpointError when the address cannot be written.
+  void insert(std::uint64_t address, OwnerId owner);
+  // Drops `owner`'s reference; the original byte returns when no owner is left. False when the
+  // owner had no breakpoint there.
+  bool remove(std::uint64_t address, OwnerId owner);
+  void remove_all_of(OwnerId owner);
+  // Restores every original byte (detach, kill, shutdown).
+  void remove_all();
+  // The process exec'd: its memory holds none of our int3s any more.
+  void forget_all() { sites_.clear(); }
+
+  bool contains(std::uint64_t address) const { return sites_.count(address) != 0; }
+  std::size_t size() const { return sites_.size(); }
+
+  // Memory as the program wrote it: original bytes in place of our int3s.
+  std::size_t read_memory(std::uint64_t address, std::span<std::uint8_t> out) const;
+  // Writes as the program would see them; over a site the shadow takes the new byte and the
+  // int3 stays.
+  std::size_t write_memory(std::uint64_t address, std::span<const std::uint8_t> bytes);
+
+private:
+  struct Site {
+    std::uint8_t original;
+    std::set<OwnerId> owners;
+  };
+  void restore(std::uint64_t address, const Site& site);
+
+  threads::Inferior& inferior_;
+  std::map<std::uint64_t, Site> sites_;
+};
+
+} // namespace xolstub::breakpoints

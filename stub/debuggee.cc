@@ -1,0 +1,48 @@
+#include "stub/debuggee.h"
+
+#include <csignal>
+
+namespace xolstub::stub {
+
+Debuggee::Debuggee(std::unique_ptr<threads::Inferior> inferior)
+    : inferior_(std::move(inferior)),
+      sites_(std::make_unique<breakpoints::BreakpointSites>(*inferior_)),
+      last_stop_{threads::StopReport::Reason::signal, inferior_->pid(), SIGTRAP} {
+  auto* sites = sites_.get();
+  inferior_->is_breakpoint_site = [sites](std::uint64_t address) { return sites->contains(address); };
+  inferior_->on_exec = [sites] { sites->forget_all(); };
+  // A thread that stopped for something else while we attached speaks first.
+  for (auto& [tid, thread] : inferior_->threads())
+    if (thread.pending) {
+      last_stop_ = *thread.pending;
+      thread.pending.reset();
+      break;
+    }
+}
+
+std::unique_ptr<Debuggee> Debuggee::launch(const threads::LaunchOptions& options) {
+  return std::unique_ptr<Debuggee>(new Debuggee(threads::Inferior::launch(options)));
+}
+
+std::unique_ptr<Debuggee> Debuggee::attach(pid_t pid) {
+  return std::unique_ptr<Debuggee>(new Debuggee(threads::Inferior::attach(pid)));
+}
+
+pid_t Debuggee::default_thread() {
+  if (inferior_->find_thread(last_stop_.tid)) return last_stop_.tid;
+  if (inferior_->find_thread(pid())) return pid();
+  return inferior_->threads().empty() ? 0 : inferior_->threads().begin()->first;
+}
+
+void Debuggee::detach() {
+  inferior_->stop_all_and_wait();  // no thread may run into an int3 as it goes away
+  sites_->remove_all();
+  inferior_->detach();
+}
+
+void Debuggee::kill() {
+  sites_->forget_all();
+  inferior_->kill();
+}
+
+} // namespace xolstub::stub

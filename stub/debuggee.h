@@ -1,0 +1,38 @@
+// The process being debugged as the sessions see it: the traced inferior, its breakpoint
+// sites, and the last stop reported (what `?` answers).
+#pragma once
+#include <memory>
+
+#include "breakpoints/breakpoint_sites.h"
+#include "threads/inferior.h"
+
+namespace xolstub::stub {
+
+class Debuggee {
+public:
+  static std::unique_ptr<Debuggee> launch(const threads::LaunchOptions& options);
+  static std::unique_ptr<Debuggee> attach(pid_t pid);
+
+  threads::Inferior& inferior() { return *inferior_; }
+  breakpoints::BreakpointSites& sites() { return *sites_; }
+  pid_t pid() const { return inferior_->pid(); }
+  bool gone() const { return inferior_->gone(); }
+
+  const threads::StopReport& last_stop() const { return last_stop_; }
+  void note_stop(const threads::StopReport& stop) { last_stop_ = stop; }
+  // The thread a client means by "any thread": the one that stopped last, if it still lives.
+  pid_t default_thread();
+
+  // Restores every int3 and lets the process run on.
+  void detach();
+  void kill();
+
+private:
+  explicit Debuggee(std::unique_ptr<threads::Inferior> inferior);
+
+  std::unique_ptr<threads::Inferior> inferior_;
+  std::unique_ptr<breakpoints::BreakpointSites> sites_;
+  threads::StopReport last_stop_;
+};
+
+} // namespace xolstub::stub

@@ -1,0 +1,104 @@
+// qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH for the objects GDB reads at connection and at every
+// library event: the target description, auxv, the executable's name, the shared library
+// list and the thread list (with names).
+#include "rsp/hex.h"
+#include "stub/debuggee.h"
+#include "stub/handlers.h"
+#include "stub/library_list.h"
+#include "stub/packet_args.h"
+#include "stub/session.h"
+#include "stub/target_description.h"
+#include "stub/xfer_chunk.h"
+#include "stub/xml_escape.h"
+#include "threads/auxv.h"
+#include "threads/proc_info.h"
+#include "threads/register_layout.h"
+#include "threads/svr4_libraries.h"
+
+namespace xolstub::stub {
+namespace {
+
+struct XferRequest {
+  std::string_view object;
+  std::string_view annex;
+  std::uint64_t offset;
+  std::uint64_t length;
+};
+
+std::optional<XferRequest> parse_xfer(std::string_view packet) {
+  // qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH (no annex GDB sends contains ':').
+  auto fields = split(packet, ':');
+  if (fields.size() != 5 || fields[2] != "read") return std::nullopt;
+  auto range = parse_address_length(fields[4]);
+  if (!range) return std::nullopt;
+  return XferRequest{fields[1], fields[3], range->address, range->length};
+}
+
+Debuggee& require_process(Session& session) {
+  Debuggee* target = session.debuggee();
+  if (!target || target->gone()) throw std::runtime_error("no process is being debugged");
+  return *target;
+}
+
+std::string threads_document(Session& session) {
+  Debuggee& target = require_process(session);
+  std::string xml = "<?xml version=\"1.0\"?>\n<threads>\n";
+  for (const auto& [tid, thread] : target.inferior().threads()) {
+    xml += "<thread id=\"" + format_thread_id(target.pid(), tid, session.client.multiprocess) + "\"";
+    if (auto core = threads::thread_core(target.pid(), tid)) xml += " core=\"" + std::to_string(*core) + "\"";
+    xml += " name=\"" + xml_escape(threads::thread_name(target.pid(), tid)) + "\"/>\n";
+  }
+  return xml + "</threads>\n";
+}
+
+// The whole object, or nullopt for an object or annex we do not serve.
+std::optional<std::string> read_object(Session& session, const XferRequest& request) {
+  if (request.object == "features") {
+    if (request.annex != "target.xml") return std::nullopt;
+    static const std::string description = target_description_xml(threads::RegisterLayout::host());
+    return description;
+  }
+  if (request.object == "auxv") {
+    auto bytes = threads::read_auxv(require_process(session).pid());
+    return std::string(bytes.begin(), bytes.end());
+  }
+  if (request.object == "exec-file") {
+    pid_t pid = request.annex.empty() ? require_process(session).pid()
+                                      : static_cast<pid_t>(require_hex(request.annex, "process id"));
+    std::string path = threads::executable_path(pid);
+    if (path.empty()) throw std::runtime_error("cannot read the executable of process " + std::to_string(pid));
+    return path;
+  }
+  if (request.object == "libraries-svr4") {
+    auto annex = parse_svr4_annex(request.annex);
+    if (!annex) throw std::runtime_error("malformed libraries-svr4 annex: " + std::string(request.annex));
+    Debuggee& target = require_process(session);
+    auto list = threads::read_svr4_libraries(target.pid(), target.inferior().memory());
+    if (!list) throw std::runtime_error("cannot read the library list of process " + std::to_string(target.pid()));
+    return format_svr4_library_list(*list, *annex);
+  }
+  if (request.object == "threads") {
+    // One snapshot per transfer, so the pieces GDB reads fit together.
+    if (request.offset == 0) session.threads_xml = threads_document(session);
+    return session.threads_xml;
+  }
+  return std::nullopt;
+}
+
+void handle_xfer(Session& session, std::string_view packet) {
+  auto request = parse_xfer(packet);
+  if (!request) return session.reply("");  // writes and unknown forms: not supported
+  auto object = read_object(session, *request);
+  if (!object) return session.reply("");
+  session.reply(xfer_reply(*object, request->offset, request->length, Session::packet_size - 8));
+}
+
+} // namespace
+
+void register_xfer_handlers(Dispatcher& dispatcher) {
+  dispatcher.add("qXfer", handle_xfer,
+                 {"qXfer:features:read+", "qXfer:auxv:read+", "qXfer:exec-file:read+",
+                  "qXfer:libraries-svr4:read+", "augmented-libraries-svr4-read+", "qXfer:threads:read+"});
+}
+
+} // namespace xolstub::stub

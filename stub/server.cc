@@ -1,0 +1,219 @@
+#include "stub/server.h"
+
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+#include "stub/debug_log.h"
+#include "stub/handlers.h"
+
+namespace xolstub::stub {
+namespace {
+
+// gdbserver resolves a program named without a directory against its working directory first.
+std::string resolve_program(const std::string& program) {
+  if (program.find('/') != std::string::npos) return program;
+  std::error_code error;
+  auto local = std::filesystem::current_path(error) / program;
+  return std::filesystem::exists(local, error) ? local.string() : program;
+}
+
+// The program owns the terminal while it runs, as under gdbserver: Ctrl-C typed there reaches
+// the program, and it can read its input without SIGTTIN.
+void give_terminal_to(pid_t pid) {
+  static pid_t original_group = -1;
+  if (!isatty(STDERR_FILENO)) return;
+  std::signal(SIGTTOU, SIG_IGN);
+  std::signal(SIGTTIN, SIG_IGN);
+  if (original_group == -1) {
+    original_group = tcgetpgrp(STDERR_FILENO);
+    std::atexit([] { tcsetpgrp(STDERR_FILENO, original_group); });
+  }
+  tcsetpgrp(STDERR_FILENO, pid);
+}
+
+} // namespace
+
+Server::Server(Options options) : options_(std::move(options)) {
+  register_all_handlers(dispatcher_);
+  dispatcher_.disable(options_.disabled_packets);
+  if (options_.disabled_packets.count("threads")) dispatcher_.disable({"qfThreadInfo", "qsThreadInfo", "qC"});
+}
+
+Server::~Server() = default;
+
+int Server::run() {
+  debug_settings().events = options_.debug;
+  debug_settings().packets = options_.remote_debug || options_.debug;
+  if (!options_.debug_file.empty()) set_debug_file(options_.debug_file);
+
+  bool stdio = options_.comm == "-" || options_.comm == "stdio";
+  try {
+    if (options_.attach_pid) {
+      debuggee_ = Debuggee::attach(*options_.attach_pid);
+      std::fprintf(stderr, "Attached; pid = %d\n", debuggee_->pid());
+    } else if (!options_.program.empty()) {
+      threads::LaunchOptions launch;
+      launch.argv = options_.program;
+      launch.argv.front() = resolve_program(launch.argv.front());
+      launch.wrapper = options_.wrapper;
+      launch.startup_with_shell = options_.startup_with_shell;
+      launch.stdio_is_connection = stdio;
+      debuggee_ = Debuggee::launch(launch);
+      std::fprintf(stderr, "Process %s created; pid = %d\n", launch.argv.front().c_str(), debuggee_->pid());
+      give_terminal_to(debuggee_->pid());
+    }
+  } catch (const threads::LaunchError& error) {
+    std::fprintf(stderr, "%s\nExiting\n", error.what());
+    return 1;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "%s\nExiting\n", error.what());
+    return 1;
+  }
+
+  try {
+    listener_ = make_listener(io_, options_.comm);
+  } catch (const TransportError& error) {
+    std::fprintf(stderr, "%s\n", error.what());
+    if (debuggee_) debuggee_->inferior().was_attached() ? debuggee_->detach() : debuggee_->kill();
+    return 1;
+  }
+  std::fprintf(stderr, "%s\n", listener_->announcement().c_str());
+  std::fflush(stderr);
+
+  watch_signals();
+  accept_next();
+  io_.run();
+  std::fflush(stdout);
+  return 0;
+}
+
+void Server::accept_next() {
+  listener_->async_accept([this](std::unique_ptr<ByteStream> stream) {
+    if (exiting_) return;
+    if (!listener_->is_stdio()) std::fprintf(stderr, "Remote debugging from %s\n", stream->describe_peer().c_str());
+    auto session = std::make_unique<Session>(*this, std::move(stream), next_session_id_++);
+    Session& started = *session;
+    sessions_.push_back(std::move(session));
+    started.start();
+  });
+}
+
+void Server::watch_signals() {
+  child_signals_.async_wait([this](std::error_code error, int) {
+    if (error) return;
+    drain_wait_statuses();
+    watch_signals();
+  });
+  stop_signals_.async_wait([this](std::error_code error, int signal) {
+    if (error) return;
+    debug_event("received signal " + std::to_string(signal) + ", leaving the program as it was");
+    shutdown();
+  });
+}
+
+void Server::drain_wait_statuses() {
+  for (;;) {
+    int status = 0;
+    pid_t tid = waitpid(-1, &status, WNOHANG | __WALL);
+    if (tid <= 0) return;
+    debug_event("waitpid: thread " + std::to_string(tid) + " status 0x" + [&] {
+      char text[16];
+      std::snprintf(text, sizeof text, "%x", status);
+      return std::string(text);
+    }());
+    if (!debuggee_ || debuggee_->gone()) continue;
+    try {
+      if (auto stop = debuggee_->inferior().handle_wait_status(tid, status)) deliver_stop(*stop);
+    } catch (const std::exception& error) {
+      debug_event(std::string("while handling a ptrace event: ") + error.what());
+    }
+  }
+}
+
+void Server::deliver_stop(const threads::StopReport& stop) {
+  debug_event("stop: thread " + std::to_string(stop.tid) + " reason " + std::to_string(static_cast<int>(stop.reason)) +
+              " signal " + std::to_string(stop.signal));
+  debuggee_->note_stop(stop);
+  if (stop.process_gone()) announce_exit(stop);
+  for (auto& session : sessions_)
+    if (session->waiting_for_stop) session->on_stop(stop);
+}
+
+void Server::announce_exit(const threads::StopReport& stop) {
+  if (stop.reason == threads::StopReport::Reason::exited)
+    std::fprintf(stderr, "\nChild exited with status %d\n", stop.exit_status);
+  else
+    std::fprintf(stderr, "\nChild terminated with signal = %d\n", stop.signal);
+  std::fflush(stderr);
+}
+
+void Server::resume(Session& session, std::span<const threads::ResumeRequest> requests) {
+  if (!debuggee_ || debuggee_->gone()) {
+    session.reply_error(1, "there is no process to resume");
+    return;
+  }
+  session.waiting_for_stop = true;
+  if (auto stop = debuggee_->inferior().resume(requests)) deliver_stop(*stop);
+}
+
+void Server::interrupt(Session&) {
+  if (!debuggee_ || debuggee_->gone()) return;
+  if (auto stop = debuggee_->inferior().interrupt()) deliver_stop(*stop);
+}
+
+void Server::kill_process() {
+  if (!debuggee_ || debuggee_->gone()) return;
+  std::fprintf(stderr, "Killing process(es): %d\n", debuggee_->pid());
+  debuggee_->kill();
+}
+
+void Server::detach_process() {
+  if (!debuggee_ || debuggee_->gone()) return;
+  std::fprintf(stderr, "Detaching from process %d\n", debuggee_->pid());
+  debuggee_->detach();
+}
+
+void Server::request_exit() {
+  exiting_ = true;
+  asio::post(io_, [this] { shutdown(); });
+}
+
+void Server::session_ended(Session& ended) {
+  // The session is still on the stack of its own read handler: let it go afterwards.
+  asio::post(io_, [this, &ended] {
+    std::erase_if(sessions_, [&](const auto& session) { return session.get() == &ended; });
+    bool process_alive = debuggee_ && !debuggee_->gone();
+    if (exiting_ || options_.once || is_stdio() || (!process_alive && !options_.multi))
+      shutdown();
+    else
+      accept_next();
+  });
+}
+
+// Leaves the program as it was found: a program we started is killed (as gdbserver does), one
+// we attached to is detached with every int3 restored. Then the loop runs dry and run() returns.
+void Server::shutdown() {
+  exiting_ = true;
+  if (debuggee_ && !debuggee_->gone()) {
+    try {
+      if (debuggee_->inferior().was_attached())
+        detach_process();
+      else
+        kill_process();
+    } catch (const std::exception& error) {
+      debug_event(std::string("while letting the program go: ") + error.what());
+    }
+  }
+  for (auto& session : sessions_) session->finish();
+  std::error_code ignored;
+  child_signals_.cancel(ignored);
+  stop_signals_.cancel(ignored);
+  listener_.reset();
+}
+
+} // namespace xolstub::stub

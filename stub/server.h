@@ -1,0 +1,62 @@
+// The stub's one event loop: the listener, the client sessions, the debugged process, SIGCHLD
+// turned into waitpid() draining, and the lifecycle messages gdbserver prints.
+#pragma once
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "stub/debuggee.h"
+#include "stub/dispatcher.h"
+#include "stub/options.h"
+#include "stub/session.h"
+#include "stub/transport.h"
+
+namespace xolstub::stub {
+
+class Server {
+public:
+  explicit Server(Options options);
+  ~Server();
+  // Starts or attaches to the program named on the command line, listens, serves clients, and
+  // returns the process exit code.
+  int run();
+
+  const Options& options() const { return options_; }
+  const Dispatcher& dispatcher() const { return dispatcher_; }
+  Debuggee* debuggee() { return debuggee_.get(); }
+  bool is_stdio() const { return listener_ && listener_->is_stdio(); }
+
+  // Resumes as the session asks; the stop reply comes through session.on_stop().
+  void resume(Session& session, std::span<const threads::ResumeRequest> requests);
+  void interrupt(Session& session);
+  void kill_process();
+  void detach_process();
+  // `monitor exit`: leave once the replies are out.
+  void request_exit();
+  void session_ended(Session& session);
+
+private:
+  void listen();
+  void accept_next();
+  void watch_signals();
+  void drain_wait_statuses();
+  void deliver_stop(const threads::StopReport& stop);
+  void announce_exit(const threads::StopReport& stop);
+  void shutdown();
+
+  Options options_;
+  asio::io_context io_;
+  asio::signal_set child_signals_{io_, SIGCHLD};
+  asio::signal_set stop_signals_{io_, SIGTERM, SIGINT, SIGHUP};
+  Dispatcher dispatcher_;
+  std::unique_ptr<Listener> listener_;
+  std::unique_ptr<Debuggee> debuggee_;
+  std::vector<std::unique_ptr<Session>> sessions_;
+  int next_session_id_ = 1;
+  bool exiting_ = false;
+};
+
+} // namespace xolstub::stub

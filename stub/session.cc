@@ -1,0 +1,116 @@
+#include "stub/session.h"
+
+#include "stub/debug_log.h"
+#include "stub/server.h"
+#include "stub/stop_reply.h"
+
+namespace xolstub::stub {
+
+Session::Session(Server& server, std::unique_ptr<ByteStream> stream, int id)
+    : server_(server), stream_(std::move(stream)), id_(id) {}
+
+Session::~Session() = default;
+
+void Session::start() { read_more(); }
+
+Debuggee* Session::debuggee() { return server_.debuggee(); }
+
+void Session::read_more() {
+  stream_->async_read([this](std::error_code error, std::string_view bytes) {
+    if (error) {
+      debug_event("client " + std::to_string(id_) + " disconnected: " + error.message());
+      server_.session_ended(*this);  // destroys this session once the handler returns
+      return;
+    }
+    on_bytes(bytes);
+    if (!finished_) read_more();
+  });
+}
+
+void Session::on_bytes(std::string_view bytes) {
+  std::vector<rsp::InputEvent> events;
+  decoder_.feed(bytes, events);
+  for (const auto& event : events) {
+    if (finished_) return;
+    handle(event);
+  }
+}
+
+void Session::handle(const rsp::InputEvent& event) {
+  using Kind = rsp::InputEvent::Kind;
+  switch (event.kind) {
+  case Kind::bad_checksum:
+    if (!no_ack) {
+      debug_packet("<- bad checksum, asking for a resend: $" + printable(event.payload));
+      send_raw("-");
+      return;
+    }
+    // Without acks there is no way to ask again; act on it as gdbserver does.
+    debug_packet("<- bad checksum in no-ack mode, accepted: $" + printable(event.payload));
+    [[fallthrough]];
+  case Kind::packet: {
+    if (event.kind == Kind::packet) debug_packet("<- $" + printable(event.payload));
+    if (!no_ack) send_raw("+");
+    try {
+      if (!server_.dispatcher().dispatch(*this, event.payload)) {
+        debug_packet("   unknown packet, empty reply");
+        reply("");
+      }
+    } catch (const std::exception& error) {
+      reply_error(1, error.what());
+    }
+    return;
+  }
+  case Kind::too_long:
+    debug_packet("<- packet longer than PacketSize dropped: $" + printable(event.payload) + "...");
+    if (!no_ack) send_raw("-");
+    return;
+  case Kind::ack:
+    return;
+  case Kind::nak:
+    debug_packet("<- NAK, resending the last packet");
+    if (!last_sent_.empty()) send_raw(last_sent_);
+    return;
+  case Kind::interrupt:
+    debug_packet("<- interrupt (0x03)");
+    if (waiting_for_stop) server_.interrupt(*this);
+    return;
+  case Kind::junk:
+    debug_packet("<- junk outside a packet ignored: " + printable(event.payload));
+    return;
+  }
+}
+
+void Session::send_raw(std::string bytes) { stream_->write(std::move(bytes)); }
+
+void Session::reply(std::string_view payload) {
+  debug_packet("-> $" + printable(payload));
+  last_sent_ = rsp::frame_packet(payload);
+  send_raw(last_sent_);
+}
+
+void Session::reply_error(int code, std::string_view why) {
+  debug_packet("   error: " + std::string(why));
+  char text[8];
+  std::snprintf(text, sizeof text, "E%02x", code & 0xff);
+  reply(text);
+}
+
+void Session::on_stop(const threads::StopReport& stop) {
+  waiting_for_stop = false;
+  reply(format_stop_reply(stop, *this));
+}
+
+void Session::finish() {
+  finished_ = true;
+  stream_->close_after_writes();
+}
+
+pid_t Session::selected_thread() {
+  Debuggee* target = debuggee();
+  if (!target || target->gone()) return 0;
+  if (general_thread.tid > 0 && target->inferior().find_thread(general_thread.tid)) return general_thread.tid;
+  return target->default_thread();
+}
+
+} // namespace xolstub::stub

@@ -1,0 +1,79 @@
+// One connected client: its byte stream, the ack/no-ack state, what it negotiated, the threads
+// it selected, and whether it waits for a stop reply. Packets go to the Dispatcher; replies come
+// back through reply().
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rsp/framing.h"
+#include "stub/host_io.h"
+#include "stub/thread_id.h"
+#include "stub/transport.h"
+#include "threads/stop_report.h"
+
+namespace xolstub::stub {
+
+class Server;
+class Debuggee;
+
+// What the client told us in qSupported.
+struct ClientFeatures {
+  bool multiprocess = false;
+  bool swbreak = false;
+  bool hwbreak = false;
+  bool vcont_supported = false;
+  bool no_resumed = false;
+};
+
+class Session {
+public:
+  static constexpr std::size_t packet_size = 0x4000;
+
+  Session(Server& server, std::unique_ptr<ByteStream> stream, int id);
+  ~Session();
+  void start();
+
+  void reply(std::string_view payload);
+  void reply_ok() { reply("OK"); }
+  // `E NN` plus a --debug line saying why, so a user can find out what went wrong.
+  void reply_error(int code, std::string_view why);
+  // The target stopped while this client waited for it.
+  void on_stop(const threads::StopReport& stop);
+  // Closes once the last reply is out (after `monitor exit`, D or k with --once).
+  void finish();
+
+  Server& server() { return server_; }
+  Debuggee* debuggee();
+  int id() const { return id_; }
+  HostIo& host_io() { return host_io_; }
+
+  ClientFeatures client;
+  bool no_ack = false;
+  bool waiting_for_stop = false;
+  ThreadId general_thread;              // Hg: registers and memory
+  ThreadId continue_thread{-1, -1};     // Hc: the old c/s packets
+  std::vector<std::string> thread_list; // the rest of a qfThreadInfo answer, for qsThreadInfo
+  std::string threads_xml;              // qXfer:threads:read is read in pieces of one snapshot
+
+  // The thread `general_thread` stands for; 0 when the process has none.
+  pid_t selected_thread();
+
+private:
+  void read_more();
+  void on_bytes(std::string_view bytes);
+  void handle(const rsp::InputEvent& event);
+  void send_raw(std::string bytes);
+
+  Server& server_;
+  std::unique_ptr<ByteStream> stream_;
+  int id_;
+  rsp::Decoder decoder_{packet_size};
+  std::string last_sent_;  // resent on a NAK
+  HostIo host_io_;
+  bool finished_ = false;
+};
+
+} // namespace xolstub::stub

@@ -1,0 +1,45 @@
+#include "stub/stop_reply.h"
+
+#include <cstdio>
+
+#include "rsp/hex.h"
+#include "stub/debuggee.h"
+#include "stub/gdb_signals.h"
+#include "stub/server.h"
+#include "stub/session.h"
+#include "threads/proc_info.h"
+#include "threads/register_layout.h"
+
+namespace xolstub::stub {
+namespace {
+std::string hex_byte(int value) {
+  char text[4];
+  std::snprintf(text, sizeof text, "%02x", value & 0xff);
+  return text;
+}
+} // namespace
+
+std::string format_stop_reply(const threads::StopReport& stop, Session& session) {
+  Debuggee& target = *session.debuggee();
+  const auto& disabled = session.server().options().disabled_packets;
+  std::string process = session.client.multiprocess ? ";process:" + rsp::hex_number(target.pid()) : "";
+  using Reason = threads::StopReport::Reason;
+  if (stop.reason == Reason::exited) return "W" + hex_byte(stop.exit_status) + process;
+  if (stop.reason == Reason::killed) return "X" + hex_byte(host_to_gdb_signal(stop.signal)) + process;
+
+  std::string signal = hex_byte(host_to_gdb_signal(stop.signal));
+  if (disabled.count("T")) return "S" + signal;
+  std::string reply = "T" + signal;
+  if (threads::Thread* thread = target.inferior().find_thread(stop.tid)) {
+    using Layout = threads::RegisterLayout;
+    for (unsigned regno : {Layout::rbp, Layout::rsp, Layout::rip})
+      reply += hex_byte(static_cast<int>(regno)) + ":" + rsp::to_hex(thread->registers().read(regno)) + ";";
+  }
+  if (!disabled.count("Tthread") && !disabled.count("threads"))
+    reply += "thread:" + format_thread_id(target.pid(), stop.tid, session.client.multiprocess) + ";";
+  if (auto core = threads::thread_core(target.pid(), stop.tid)) reply += "core:" + rsp::hex_number(*core) + ";";
+  if (stop.reason == Reason::breakpoint && session.client.swbreak) reply += "swbreak:;";
+  return reply;
+}
+
+} // namespace xolstub::stub

@@ -1,0 +1,14 @@
+// Stop replies: `T` with the thread, its core, the registers GDB needs at every stop (so a stop
+// costs GDB no extra packets) and `swbreak:`; `W`/`X` when the process is gone.
+#pragma once
+#include <string>
+
+#include "threads/stop_report.h"
+
+namespace xolstub::stub {
+
+class Session;
+
+std::string format_stop_reply(const threads::StopReport& stop, Session& session);
+
+} // namespace xolstub::stub

@@ -1,0 +1,307 @@
+#include "threads/inferior.h"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "threads/proc_info.h"
+#include "threads/ptrace_ops.h"
+#include "threads/wait_event.h"
+
+namespace xolstub::threads {
+
+Inferior::Inferior(pid_t pid, bool attached)
+    : pid_(pid), attached_(attached), memory_(std::make_unique<ProcessMemory>(pid)) {}
+
+Inferior::~Inferior() = default;
+
+std::unique_ptr<Inferior> Inferior::launch(const LaunchOptions& options) {
+  pid_t pid = launch_traced(options);
+  std::unique_ptr<Inferior> inferior(new Inferior(pid, false));
+  inferior->threads_.emplace(pid, Thread(pid, Thread::State::stopped));
+  return inferior;
+}
+
+std::unique_ptr<Inferior> Inferior::attach(pid_t pid) {
+  if (!process_exists(pid)) throw std::runtime_error("Cannot attach to process " + std::to_string(pid) + ": No such process");
+  std::unique_ptr<Inferior> inferior(new Inferior(pid, true));
+  // Threads may be created while we attach: repeat until a pass finds no new one.
+  for (bool found_new = true; found_new;) {
+    found_new = false;
+    for (pid_t tid : list_tasks(pid)) {
+      if (inferior->threads_.count(tid)) continue;
+      try {
+        ptrace_seize(tid, default_ptrace_options(false));
+      } catch (const PtraceError& error) {
+        if (error.error() == ESRCH) continue;  // exited meanwhile
+        if (tid == pid)
+          throw std::runtime_error("Cannot attach to process " + std::to_string(pid) + ": " + error.what());
+        continue;
+      }
+      ptrace_interrupt(tid);
+      inferior->threads_.emplace(tid, Thread(tid, Thread::State::running)).first->second.stop_requested = true;
+      found_new = true;
+    }
+  }
+  // Collect each thread's first stop. Clone events from threads we already seized bring the new
+  // threads in automatically (they start stopped).
+  while (!inferior->all_stopped()) {
+    int status = 0;
+    pid_t tid = waitpid(-1, &status, __WALL);
+    if (tid < 0) throw std::runtime_error(std::string("waitpid while attaching: ") + std::strerror(errno));
+    // A thread that stopped for something else first keeps it for the client.
+    if (auto stop = inferior->handle_wait_status(tid, status))
+      if (Thread* thread = inferior->find_thread(stop->tid)) thread->pending = stop;
+  }
+  return inferior;
+}
+
+Thread* Inferior::find_thread(pid_t tid) {
+  auto it = threads_.find(tid);
+  return it == threads_.end() ? nullptr : &it->second;
+}
+
+bool Inferior::all_stopped() const {
+  return std::all_of(threads_.begin(), threads_.end(),
+                     [](const auto& entry) { return entry.second.state == Thread::State::stopped; });
+}
+
+void Inferior::resume_thread(Thread& thread, bool step, int signal) {
+  thread.flush_registers();
+  thread.stepping = step;
+  if (step)
+    ptrace_step(thread.tid, signal);
+  else
+    ptrace_cont(thread.tid, signal);
+  thread.state = Thread::State::running;
+}
+
+// Sends a thread that stopped for our own bookkeeping back to what it was doing, unless the
+// world is being stopped, in which case this stop is as good as the one we asked for.
+void Inferior::keep_running(Thread& thread) {
+  if (stopping_) {
+    thread.stop_requested = false;
+    return;
+  }
+  resume_thread(thread, thread.stepping, 0);
+}
+
+std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> requests) {
+  struct Plan { Thread* thread; bool step; int signal; };
+  std::vector<Plan> plan;
+  for (auto& [tid, thread] : threads_) {
+    auto request = std::find_if(requests.begin(), requests.end(), [&](const ResumeRequest& r) {
+      return r.tid == tid || r.tid == ResumeRequest::all_threads;
+    });
+    if (request != requests.end() && thread.state == Thread::State::stopped)
+      plan.push_back({&thread, request->step, request->signal});
+  }
+  // A thread that already has something to say speaks before anything runs.
+  for (auto& entry : plan) {
+    Thread& thread = *entry.thread;
+    while (thread.pending) {
+      StopReport stop = *thread.pending;
+      thread.pending.reset();
+      // A breakpoint removed since the hit was recorded: the PC is already back on it, so
+      // the thread simply executes the original instruction when it runs.
+      if (stop.reason == StopReport::Reason::breakpoint && !(is_breakpoint_site && is_breakpoint_site(stop.address)))
+        continue;
+      return stop;
+    }
+  }
+  for (auto& entry : plan) resume_thread(*entry.thread, entry.step, entry.signal);
+  running_ = !plan.empty();
+  return std::nullopt;
+}
+
+void Inferior::stop_all_running() {
+  for (auto& [tid, thread] : threads_) {
+    if (thread.state != Thread::State::running || thread.stop_requested) continue;
+    try {
+      ptrace_interrupt(tid);
+      thread.stop_requested = true;
+    } catch (const PtraceError&) {
+      // A zombie leader or a thread on its way out never stops; do not wait for it.
+      thread.state = Thread::State::stopped;
+    }
+  }
+}
+
+std::optional<StopReport> Inferior::interrupt() {
+  if (gone_) return std::nullopt;
+  if (!stopping_) {
+    stopping_ = true;
+    interrupting_ = true;
+    stopping_for_.reset();
+  }
+  stop_all_running();
+  return finish_stop_if_complete();
+}
+
+std::optional<StopReport> Inferior::report(Thread& thread, StopReport stop) {
+  thread.stop_requested = false;
+  if (!stopping_) {
+    stopping_ = true;
+    stopping_for_ = stop;
+    stop_all_running();
+  } else if (!stopping_for_) {
+    stopping_for_ = stop;  // a real event beats a bare Ctrl-C
+  } else {
+    thread.pending = stop;
+  }
+  return finish_stop_if_complete();
+}
+
+std::optional<StopReport> Inferior::finish_stop_if_complete() {
+  if (!stopping_ || !all_stopped()) return std::nullopt;
+  stopping_ = false;
+  std::optional<StopReport> stop = stopping_for_;
+  stopping_for_.reset();
+  if (!stop && interrupting_) {
+    pid_t tid = threads_.count(pid_) ? pid_ : threads_.begin()->first;
+    stop = StopReport{StopReport::Reason::interrupted, tid, SIGINT};
+  }
+  interrupting_ = false;
+  running_ = false;
+  return stop;
+}
+
+std::optional<StopReport> Inferior::process_gone(StopReport stop) {
+  gone_ = true;
+  running_ = false;
+  threads_.clear();
+  stopping_ = false;
+  stopping_for_.reset();
+  interrupting_ = false;
+  return stop;
+}
+
+std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code) {
+  if (trap_code == SI_KERNEL || trap_code == TRAP_BRKPT) {
+    std::uint64_t address = thread.registers().pc() - 1;
+    if (is_breakpoint_site && is_breakpoint_site(address)) {
+      thread.registers().set_pc(address);  // GDB's swbreak convention: report the int3's own address
+      return StopReport{StopReport::Reason::breakpoint, thread.tid, SIGTRAP, 0, address};
+    }
+  }
+  if (thread.stepping) return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
+  return StopReport{StopReport::Reason::signal, thread.tid, SIGTRAP};
+}
+
+std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
+  Thread* thread = find_thread(tid);
+  if (!thread) {
+    if (WIFEXITED(status) || WIFSIGNALED(status)) return std::nullopt;
+    // A new thread whose first stop arrived before its parent's clone event.
+    thread = &threads_.emplace(tid, Thread(tid, Thread::State::starting)).first->second;
+  }
+  WaitEvent event = decode_wait_status(tid, status);
+  Thread::State previous = thread->state;
+  thread->state = Thread::State::stopped;
+
+  switch (event.kind) {
+  case WaitEvent::Kind::exited:
+  case WaitEvent::Kind::killed:
+    if (tid == pid_) {
+      bool exited = event.kind == WaitEvent::Kind::exited;
+      return process_gone(StopReport{exited ? StopReport::Reason::exited : StopReport::Reason::killed, tid,
+                                     event.signal, event.status});
+    }
+    threads_.erase(tid);
+    return finish_stop_if_complete();
+
+  case WaitEvent::Kind::clone: {
+    // The new thread may have reported its first stop already; then it is known and handled.
+    threads_.emplace(event.new_tid, Thread(event.new_tid, Thread::State::starting));
+    keep_running(*thread);
+    return finish_stop_if_complete();
+  }
+
+  case WaitEvent::Kind::event_stop:
+    if (previous == Thread::State::starting) {
+      // A new thread's first stop: it runs like the rest, unless everything is being stopped.
+      if (running_ && !stopping_) resume_thread(*thread, false, 0);
+      return finish_stop_if_complete();
+    }
+    if (thread->stop_requested) {
+      thread->stop_requested = false;
+      return finish_stop_if_complete();
+    }
+    // A group-stop or an interrupt that outlived the stop it was for: not the client's business.
+    keep_running(*thread);
+    return finish_stop_if_complete();
+
+  case WaitEvent::Kind::exec:
+    // The other threads are gone and the address space is new.
+    for (auto it = threads_.begin(); it != threads_.end();) it = it->first == pid_ ? std::next(it) : threads_.erase(it);
+    if (!threads_.count(pid_)) threads_.emplace(pid_, Thread(pid_, Thread::State::stopped));
+    memory_ = std::make_unique<ProcessMemory>(pid_);
+    if (on_exec) on_exec();
+    keep_running(threads_.at(pid_));
+    return finish_stop_if_complete();
+
+  case WaitEvent::Kind::syscall_stop:
+    keep_running(*thread);
+    return finish_stop_if_complete();
+
+  case WaitEvent::Kind::trap_stop:
+    if (auto stop = classify_trap(*thread, event.trap_code)) return report(*thread, *stop);
+    return finish_stop_if_complete();
+
+  case WaitEvent::Kind::signal_stop:
+    if (pass_signals.count(event.signal) && !stopping_) {
+      resume_thread(*thread, thread->stepping, event.signal);
+      return std::nullopt;
+    }
+    return report(*thread, StopReport{StopReport::Reason::signal, tid, event.signal});
+  }
+  return std::nullopt;
+}
+
+void Inferior::kill() {
+  if (gone_) return;
+  ::kill(pid_, SIGKILL);
+  // Reap every thread; the leader reports last.
+  for (;;) {
+    int status = 0;
+    pid_t tid = waitpid(-1, &status, __WALL);
+    if (tid < 0) break;
+    if (tid == pid_ && (WIFEXITED(status) || WIFSIGNALED(status))) break;
+  }
+  gone_ = true;
+  threads_.clear();
+}
+
+void Inferior::stop_all_and_wait() {
+  if (gone_) return;
+  interrupt();
+  while (!all_stopped() && !gone_) {
+    int status = 0;
+    pid_t tid = waitpid(-1, &status, __WALL);
+    if (tid < 0) break;
+    // Whatever they stopped for stays pending (a signal is delivered on detach).
+    if (auto stop = handle_wait_status(tid, status))
+      if (Thread* thread = find_thread(stop->tid); thread && !stop->process_gone()) thread->pending = stop;
+  }
+}
+
+void Inferior::detach() {
+  stop_all_and_wait();
+  if (gone_) return;
+  for (auto& [tid, thread] : threads_) {
+    int signal = thread.pending && thread.pending->reason == StopReport::Reason::signal ? thread.pending->signal : 0;
+    try {
+      thread.flush_registers();
+      ptrace_detach(tid, signal);
+    } catch (const PtraceError&) {
+      // Already gone: nothing left to let go of.
+    }
+  }
+  gone_ = true;
+  threads_.clear();
+}
+
+} // namespace xolstub::threads

@@ -1,0 +1,90 @@
+// One traced process and the all-stop engine that drives it.
+//
+// All-stop: when any thread has something to report, every other thread is stopped
+// (PTRACE_INTERRUPT) before the report is handed up; events that other threads produce while
+// being stopped are kept as `pending` and reported, one at a time, when they are resumed.
+// Clone events, stale interrupts and signals the client passes are handled here and never
+// reach the layers above.
+#pragma once
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+
+#include "threads/launcher.h"
+#include "threads/memory.h"
+#include "threads/stop_report.h"
+#include "threads/thread.h"
+
+namespace xolstub::threads {
+
+struct ResumeRequest {
+  static constexpr pid_t all_threads = -1;
+  pid_t tid = all_threads;  // a thread, or every thread no earlier request named
+  bool step = false;
+  int signal = 0;
+};
+
+class Inferior {
+public:
+  static std::unique_ptr<Inferior> launch(const LaunchOptions& options);
+  static std::unique_ptr<Inferior> attach(pid_t pid);
+  ~Inferior();
+
+  pid_t pid() const { return pid_; }
+  bool was_attached() const { return attached_; }
+  bool gone() const { return gone_; }
+  ProcessMemory& memory() { return *memory_; }
+  std::map<pid_t, Thread>& threads() { return threads_; }
+  Thread* find_thread(pid_t tid);
+  bool all_stopped() const;
+
+  // Set by the breakpoint layer: is there an int3 of ours at this address?
+  std::function<bool(std::uint64_t)> is_breakpoint_site;
+  // Called after the process exec'd: its memory, and every int3 in it, is new.
+  std::function<void()> on_exec;
+  // Signals delivered to the program without stopping it (QPassSignals).
+  std::set<int> pass_signals;
+
+  // Resumes the threads the requests name. When a thread about to run already has a pending
+  // event, nothing runs and that event is returned to be reported at once.
+  std::optional<StopReport> resume(std::span<const ResumeRequest> requests);
+  // Stops every thread (Ctrl-C); the report follows from handle_wait_status, or is returned
+  // at once when nothing was running.
+  std::optional<StopReport> interrupt();
+  // Feeds one waitpid() result for one of this process's threads (or a new one).
+  std::optional<StopReport> handle_wait_status(pid_t tid, int status);
+
+  // Kills the process and reaps it.
+  void kill();
+  // Stops every thread and waits until they are (detach, shutdown).
+  void stop_all_and_wait();
+  // Lets every thread go; the caller has already restored memory it changed.
+  void detach();
+
+private:
+  Inferior(pid_t pid, bool attached);
+  std::optional<StopReport> classify_trap(Thread& thread, int trap_code);
+  std::optional<StopReport> report(Thread& thread, StopReport stop);
+  std::optional<StopReport> finish_stop_if_complete();
+  std::optional<StopReport> process_gone(StopReport stop);
+  void resume_thread(Thread& thread, bool step, int signal);
+  void keep_running(Thread& thread);
+  void stop_all_running();
+
+  pid_t pid_;
+  bool attached_;
+  bool gone_ = false;
+  std::unique_ptr<ProcessMemory> memory_;
+  std::map<pid_t, Thread> threads_;
+  bool running_ = false;                  // resumed by the client and not reported since
+  bool stopping_ = false;                 // stopping every thread for `stopping_for_`
+  std::optional<StopReport> stopping_for_;
+  bool interrupting_ = false;             // a Ctrl-C is being turned into a stop
+};
+
+} // namespace xolstub::threads

@@ -1,0 +1,53 @@
+#include "threads/ptrace_ops.h"
+
+#include <sys/ptrace.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace xolstub::threads {
+namespace {
+void check(long result, const char* request, pid_t tid) {
+  if (result == -1) {
+    int error = errno;
+    throw PtraceError(std::string(request) + " on thread " + std::to_string(tid) + ": " +
+                          std::strerror(error),
+                      error);
+  }
+}
+} // namespace
+
+long default_ptrace_options(bool kill_with_stub) {
+  long options = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD;
+  return kill_with_stub ? options | PTRACE_O_EXITKILL : options;
+}
+
+void ptrace_seize(pid_t tid, long options) {
+  check(ptrace(PTRACE_SEIZE, tid, nullptr, options), "PTRACE_SEIZE", tid);
+}
+void ptrace_interrupt(pid_t tid) {
+  check(ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr), "PTRACE_INTERRUPT", tid);
+}
+void ptrace_cont(pid_t tid, int signal) {
+  check(ptrace(PTRACE_CONT, tid, nullptr, static_cast<long>(signal)), "PTRACE_CONT", tid);
+}
+void ptrace_step(pid_t tid, int signal) {
+  check(ptrace(PTRACE_SINGLESTEP, tid, nullptr, static_cast<long>(signal)), "PTRACE_SINGLESTEP", tid);
+}
+void ptrace_detach(pid_t tid, int signal) {
+  check(ptrace(PTRACE_DETACH, tid, nullptr, static_cast<long>(signal)), "PTRACE_DETACH", tid);
+}
+unsigned long ptrace_event_message(pid_t tid) {
+  unsigned long message = 0;
+  check(ptrace(PTRACE_GETEVENTMSG, tid, nullptr, &message), "PTRACE_GETEVENTMSG", tid);
+  return message;
+}
+bool ptrace_siginfo(pid_t tid, void* siginfo_out) {
+  return ptrace(PTRACE_GETSIGINFO, tid, nullptr, siginfo_out) == 0;
+}
+void ptrace_set_siginfo(pid_t tid, const void* siginfo) {
+  check(ptrace(PTRACE_SETSIGINFO, tid, nullptr, siginfo), "PTRACE_SETSIGINFO", tid);
+}
+
+} // namespace xolstub::threads

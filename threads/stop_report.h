@@ -1,0 +1,27 @@
+// What the inferior tells the layers above when it has stopped for a reason worth reporting.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+
+namespace xolstub::threads {
+
+struct StopReport {
+  enum class Reason {
+    breakpoint,    // an int3 the stub inserted; the thread's PC is already back on the int3
+    single_step,   // a requested single-step finished
+    signal,        // a signal the program received (not passed silently)
+    interrupted,   // the client asked to stop (Ctrl-C); reported as SIGINT
+    exited,        // the whole process exited with `exit_status`
+    killed,        // the whole process was killed by `signal`
+  };
+  Reason reason;
+  pid_t tid = 0;
+  int signal = 0;
+  int exit_status = 0;
+  std::uint64_t address = 0;  // the breakpoint address for `breakpoint`
+
+  bool process_gone() const { return reason == Reason::exited || reason == Reason::killed; }
+};
+
+} // namespace xolstub::threads

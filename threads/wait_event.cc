@@ -1,0 +1,61 @@
+#include "threads/wait_event.h"
+
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include <csignal>
+
+#include "threads/ptrace_ops.h"
+
+namespace xolstub::threads {
+
+WaitEvent decode_wait_status(pid_t tid, int status) {
+  WaitEvent event{};
+  event.tid = tid;
+  if (WIFEXITED(status)) {
+    event.kind = WaitEvent::Kind::exited;
+    event.status = WEXITSTATUS(status);
+    return event;
+  }
+  if (WIFSIGNALED(status)) {
+    event.kind = WaitEvent::Kind::killed;
+    event.signal = WTERMSIG(status);
+    return event;
+  }
+  int signal = WSTOPSIG(status);
+  int ptrace_event = status >> 16;
+  event.signal = signal;
+  switch (ptrace_event) {
+  case PTRACE_EVENT_CLONE:
+    event.kind = WaitEvent::Kind::clone;
+    event.new_tid = static_cast<pid_t>(ptrace_event_message(tid));
+    return event;
+  case PTRACE_EVENT_EXEC:
+    event.kind = WaitEvent::Kind::exec;
+    event.former_tid = static_cast<pid_t>(ptrace_event_message(tid));
+    return event;
+  case PTRACE_EVENT_STOP:
+    event.kind = WaitEvent::Kind::event_stop;
+    return event;
+  default:
+    break;
+  }
+  if (signal == (SIGTRAP | 0x80)) {
+    event.kind = WaitEvent::Kind::syscall_stop;
+    event.signal = SIGTRAP;
+    return event;
+  }
+  if (signal == SIGTRAP) {
+    siginfo_t info{};
+    if (ptrace_siginfo(tid, &info) && info.si_code != SI_USER && info.si_code != SI_TKILL &&
+        info.si_code != SI_QUEUE) {
+      event.kind = WaitEvent::Kind::trap_stop;
+      event.trap_code = info.si_code;
+      return event;
+    }
+  }
+  event.kind = WaitEvent::Kind::signal_stop;
+  return event;
+}
+
+} // namespace xolstub::threads

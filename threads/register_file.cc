@@ -209,7 +209,7 @@ void RegisterFile::read_into(const RegisterInfo& info, std::uint8_t* out) {
 void RegisterFile::write_from(const RegisterInfo& info, const std::uint8_t* in) {
   // Writing a value equal to the current one changes nothing: skipping it keeps a `G` that
   // only repeats what `g` said from marking every set dirty and every component live.
-  std::uint8_t current[64];
+  std::uint8_t current[64];  // the widest register, zmmNh, has 32 bytes
   read_into(info, current);
   if (std::memcmp(current, in, info.size()) == 0) return;
 
@@ -236,13 +236,15 @@ void RegisterFile::write_from(const RegisterInfo& info, const std::uint8_t* in) 
     std::memcpy(fp_.data() + info.source_offset, in, info.size());
     return;
   }
-  case RegisterStorage::xstate:
+  case RegisterStorage::xstate: {
+    std::uint8_t* place = component_bytes(info.component) + info.source_offset;
     make_component_live(info.component);
-    std::memcpy(component_bytes(info.component) + info.source_offset, in, info.size());
+    std::memcpy(place, in, info.size());
     return;
+  }
   case RegisterStorage::x87_control: {
-    make_component_live(XsaveLayout::x87);
     std::uint8_t* fx = component_bytes(XsaveLayout::x87);
+    make_component_live(XsaveLayout::x87);
     std::uint32_t value;
     std::memcpy(&value, in, sizeof value);
     switch (info.source_offset) {

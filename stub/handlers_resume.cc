@@ -1,4 +1,4 @@
-// Resuming: vCont (c C s S t), the older c C s S, and vCtrlC. The stop reply is sent when the
+// Resuming: vCont (c C s S t r), the older c C s S, and vCtrlC. The stop reply is sent when the
 // target stops, through Session::on_stop.
 #include <csignal>
 
@@ -52,7 +52,7 @@ void handle_legacy_resume(Session& session, std::string_view packet) {
   session.server().resume(session, requests);
 }
 
-void handle_vcont_query(Session& session, std::string_view) { session.reply("vCont;c;C;s;S;t"); }
+void handle_vcont_query(Session& session, std::string_view) { session.reply("vCont;c;C;s;S;t;r"); }
 
 // vCont;ACTION[:THREAD];... — the leftmost action that names a thread applies to it.
 void handle_vcont(Session& session, std::string_view packet) {
@@ -73,6 +73,14 @@ void handle_vcont(Session& session, std::string_view packet) {
     case 's': request.step = true; break;
     case 'C': request.signal = parse_signal(verb.substr(1)); break;
     case 'S': request.step = true; request.signal = parse_signal(verb.substr(1)); break;
+    case 'r': {
+      auto range = parse_address_length(verb.substr(1));  // "rSTART,END"
+      if (!range) return session.reply_error(1, "vCont: malformed range " + std::string(verb));
+      request.step = true;
+      request.range_start = range->address;
+      request.range_end = range->length;
+      break;
+    }
     case 't':
       // All-stop: a thread is stopped whenever the client may talk; it stays as it is.
       continue;

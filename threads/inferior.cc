@@ -90,14 +90,14 @@ void Inferior::keep_running(Thread& thread) {
 }
 
 std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> requests) {
-  struct Plan { Thread* thread; bool step; int signal; };
+  struct Plan { Thread* thread; const ResumeRequest* request; };
   std::vector<Plan> plan;
   for (auto& [tid, thread] : threads_) {
     auto request = std::find_if(requests.begin(), requests.end(), [&](const ResumeRequest& r) {
       return r.tid == tid || r.tid == ResumeRequest::all_threads;
     });
     if (request != requests.end() && thread.state == Thread::State::stopped)
-      plan.push_back({&thread, request->step, request->signal});
+      plan.push_back({&thread, &*request});
   }
   // A thread that already has something to say speaks before anything runs.
   for (auto& entry : plan) {
@@ -112,7 +112,11 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
       return stop;
     }
   }
-  for (auto& entry : plan) resume_thread(*entry.thread, entry.step, entry.signal);
+  for (auto& entry : plan) {
+    entry.thread->range_start = entry.request->range_start;
+    entry.thread->range_end = entry.request->range_end;
+    resume_thread(*entry.thread, entry.request->step, entry.request->signal);
+  }
   running_ = !plan.empty();
   return std::nullopt;
 }
@@ -187,7 +191,16 @@ std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code)
       return StopReport{StopReport::Reason::breakpoint, thread.tid, SIGTRAP, 0, address};
     }
   }
-  if (thread.stepping) return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
+  if (thread.stepping) {
+    // Range stepping: a step that stays inside the range is nobody's business but ours, unless
+    // the world is being stopped anyway.
+    std::uint64_t pc = thread.registers().pc();
+    if (!stopping_ && pc >= thread.range_start && pc < thread.range_end) {
+      resume_thread(thread, true, 0);
+      return std::nullopt;
+    }
+    return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
+  }
   return StopReport{StopReport::Reason::signal, thread.tid, SIGTRAP};
 }
 

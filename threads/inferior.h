@@ -27,6 +27,9 @@ struct ResumeRequest {
   pid_t tid = all_threads;  // a thread, or every thread no earlier request named
   bool step = false;
   int signal = 0;
+  // Range stepping (vCont;r): keep stepping while the PC stays in [range_start, range_end).
+  std::uint64_t range_start = 0;
+  std::uint64_t range_end = 0;
 };
 
 class Inferior {

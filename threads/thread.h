@@ -23,6 +23,7 @@ struct Thread {
   State state;
   bool stop_requested = false;  // PTRACE_INTERRUPT sent and its stop not seen yet
   bool stepping = false;        // last resumed with PTRACE_SINGLESTEP
+  std::uint64_t range_start = 0, range_end = 0;  // range stepping: step on silently inside
   // An event that arrived while the other threads were being stopped; reported when the
   // client next resumes this thread.
   std::optional<StopReport> pending;

@@ -77,20 +77,21 @@ std::optional<std::string> read_object(Session& session, const XferRequest& requ
     if (!list) throw std::runtime_error("cannot read the library list of process " + std::to_string(target.pid()));
     return format_svr4_library_list(*list, *annex);
   }
-  if (request.object == "threads") {
-    // One snapshot per transfer, so the pieces GDB reads fit together.
-    if (request.offset == 0) session.threads_xml = threads_document(session);
-    return session.threads_xml;
-  }
+  if (request.object == "threads") return threads_document(session);
   return std::nullopt;
 }
 
 void handle_xfer(Session& session, std::string_view packet) {
   auto request = parse_xfer(packet);
   if (!request) return session.reply("");  // writes and unknown forms: not supported
-  auto object = read_object(session, *request);
-  if (!object) return session.reply("");
-  session.reply(xfer_reply(*object, request->offset, request->length, Session::packet_size - 8));
+  std::string key = std::string(request->object) + ":" + std::string(request->annex);
+  auto snapshot = session.xfer_snapshots.find(key);
+  if (request->offset == 0 || snapshot == session.xfer_snapshots.end()) {
+    auto object = read_object(session, *request);
+    if (!object) return session.reply("");
+    snapshot = session.xfer_snapshots.insert_or_assign(key, std::move(*object)).first;
+  }
+  session.reply(xfer_reply(snapshot->second, request->offset, request->length, Session::packet_size - 8));
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // it selected, and whether it waits for a stop reply. Packets go to the Dispatcher; replies come
 // back through reply().
 #pragma once
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,7 +57,9 @@ public:
   ThreadId general_thread;              // Hg: registers and memory
   ThreadId continue_thread{-1, -1};     // Hc: the old c/s packets
   std::vector<std::string> thread_list; // the rest of a qfThreadInfo answer, for qsThreadInfo
-  std::string threads_xml;              // qXfer:threads:read is read in pieces of one snapshot
+  // qXfer objects are read in pieces; every piece after the first comes from the snapshot the
+  // first one took, keyed by "object:annex", so the pieces fit together.
+  std::map<std::string, std::string> xfer_snapshots;
 
   // The thread `general_thread` stands for; 0 when the process has none.
   pid_t selected_thread();

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "threads/event_log.h"
+
 namespace xolstub::stub {
 namespace {
 FILE* debug_stream = nullptr;
@@ -11,6 +13,14 @@ FILE* debug_stream = nullptr;
 DebugSettings& debug_settings() {
   static DebugSettings settings;
   return settings;
+}
+
+void set_event_debugging(bool on) {
+  debug_settings().events = on;
+  if (on)
+    threads::set_event_sink([](const std::string& line) { debug_event(line); });
+  else
+    threads::set_event_sink(nullptr);
 }
 
 void set_debug_file(const std::string& path) {

@@ -11,6 +11,8 @@ struct DebugSettings {
   bool packets = false;  // every packet in and out
 };
 DebugSettings& debug_settings();
+// Turns ptrace-event logging on or off, here and in threads/.
+void set_event_debugging(bool on);
 void set_debug_file(const std::string& path);
 
 // Prints "xolstub: <line>" when `enabled`.

@@ -38,7 +38,7 @@ void handle_monitor(Session& session, std::string_view packet) {
     session.server().request_exit();
     return;
   } else if (command == "set debug 1" || command == "set debug 0") {
-    debug_settings().events = command.back() == '1';
+    set_event_debugging(command.back() == '1');
     output(session, debug_settings().events ? "Debug output enabled.\n" : "Debug output disabled.\n");
   } else if (command == "set remote-debug 1" || command == "set remote-debug 0") {
     debug_settings().packets = command.back() == '1';

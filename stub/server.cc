@@ -47,7 +47,7 @@ Server::Server(Options options) : options_(std::move(options)) {
 Server::~Server() = default;
 
 int Server::run() {
-  debug_settings().events = options_.debug;
+  set_event_debugging(options_.debug);
   debug_settings().packets = options_.remote_debug || options_.debug;
   if (!options_.debug_file.empty()) set_debug_file(options_.debug_file);
 
@@ -121,11 +121,6 @@ void Server::drain_wait_statuses() {
     int status = 0;
     pid_t tid = waitpid(-1, &status, WNOHANG | __WALL);
     if (tid <= 0) return;
-    debug_event("waitpid: thread " + std::to_string(tid) + " status 0x" + [&] {
-      char text[16];
-      std::snprintf(text, sizeof text, "%x", status);
-      return std::string(text);
-    }());
     if (!debuggee_ || debuggee_->gone()) continue;
     try {
       if (auto stop = debuggee_->inferior().handle_wait_status(tid, status)) deliver_stop(*stop);
@@ -136,7 +131,7 @@ void Server::drain_wait_statuses() {
 }
 
 void Server::deliver_stop(const threads::StopReport& stop) {
-  debug_event("stop: thread " + std::to_string(stop.tid) + " reason " + std::to_string(static_cast<int>(stop.reason)) +
+  debug_event("stop: thread " + std::to_string(stop.tid) + " reason " + stop.reason_name() +
               " signal " + std::to_string(stop.signal));
   debuggee_->note_stop(stop);
   if (stop.process_gone()) announce_exit(stop);

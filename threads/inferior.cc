@@ -7,11 +7,27 @@
 #include <csignal>
 #include <cstring>
 
+#include "threads/event_log.h"
 #include "threads/proc_info.h"
 #include "threads/ptrace_ops.h"
 #include "threads/wait_event.h"
 
 namespace xolstub::threads {
+namespace {
+std::string describe(const WaitEvent& event) {
+  switch (event.kind) {
+  case WaitEvent::Kind::signal_stop: return "signal " + std::to_string(event.signal);
+  case WaitEvent::Kind::trap_stop: return "SIGTRAP si_code " + std::to_string(event.trap_code);
+  case WaitEvent::Kind::event_stop: return "PTRACE_EVENT_STOP signal " + std::to_string(event.signal);
+  case WaitEvent::Kind::clone: return "clone, new thread " + std::to_string(event.new_tid);
+  case WaitEvent::Kind::exec: return "exec (was thread " + std::to_string(event.former_tid) + ")";
+  case WaitEvent::Kind::syscall_stop: return "syscall stop";
+  case WaitEvent::Kind::exited: return "exited with status " + std::to_string(event.status);
+  case WaitEvent::Kind::killed: return "killed by signal " + std::to_string(event.signal);
+  }
+  return "?";
+}
+} // namespace
 
 Inferior::Inferior(pid_t pid, bool attached)
     : pid_(pid), attached_(attached), memory_(std::make_unique<ProcessMemory>(pid)) {}
@@ -72,6 +88,9 @@ bool Inferior::all_stopped() const {
 void Inferior::resume_thread(Thread& thread, bool step, int signal) {
   thread.flush_registers();
   thread.stepping = step;
+  if (event_log_enabled())
+    log_event(std::string(step ? "PTRACE_SINGLESTEP" : "PTRACE_CONT") + " thread " + std::to_string(thread.tid) +
+              " signal " + std::to_string(signal));
   if (step)
     ptrace_step(thread.tid, signal);
   else
@@ -125,6 +144,7 @@ void Inferior::stop_all_running() {
   for (auto& [tid, thread] : threads_) {
     if (thread.state != Thread::State::running || thread.stop_requested) continue;
     try {
+      log_event("PTRACE_INTERRUPT thread " + std::to_string(tid));
       ptrace_interrupt(tid);
       thread.stop_requested = true;
     } catch (const PtraceError&) {
@@ -212,6 +232,8 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     thread = &threads_.emplace(tid, Thread(tid, Thread::State::starting)).first->second;
   }
   WaitEvent event = decode_wait_status(tid, status);
+  if (event_log_enabled())
+    log_event("event thread " + std::to_string(tid) + ": " + describe(event));
   Thread::State previous = thread->state;
   thread->state = Thread::State::stopped;
 

@@ -22,6 +22,17 @@ struct StopReport {
   std::uint64_t address = 0;  // the breakpoint address for `breakpoint`
 
   bool process_gone() const { return reason == Reason::exited || reason == Reason::killed; }
+  const char* reason_name() const {
+    switch (reason) {
+    case Reason::breakpoint: return "breakpoint";
+    case Reason::single_step: return "single-step";
+    case Reason::signal: return "signal";
+    case Reason::interrupted: return "interrupted";
+    case Reason::exited: return "exited";
+    case Reason::killed: return "killed";
+    }
+    return "?";
+  }
 };
 
 } // namespace xolstub::threads

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 
@@ -139,11 +140,16 @@ void Server::deliver_stop(const threads::StopReport& stop) {
     if (session->waiting_for_stop) session->on_stop(stop);
 }
 
+// gdbserver's exact words; over stdio GDB shares the terminal and reports the exit itself.
 void Server::announce_exit(const threads::StopReport& stop) {
-  if (stop.reason == threads::StopReport::Reason::exited)
+  if (is_stdio()) return;
+  if (stop.reason == threads::StopReport::Reason::exited) {
     std::fprintf(stderr, "\nChild exited with status %d\n", stop.exit_status);
-  else
-    std::fprintf(stderr, "\nChild terminated with signal = %d\n", stop.signal);
+  } else {
+    const char* abbrev = sigabbrev_np(stop.signal);
+    std::string name = abbrev ? std::string("SIG") + abbrev : "unknown signal";
+    std::fprintf(stderr, "\nChild terminated with signal = 0x%x (%s)\n", stop.signal, name.c_str());
+  }
   std::fflush(stderr);
 }
 

@@ -102,7 +102,6 @@ void add_sse(Builder& b) {
   for (unsigned i = 0; i < 16; ++i)
     b.xstate(numbered("xmm", i), 128, "vec128", XsaveLayout::sse, 16 * i);
   // source_offset is from the start of the image: MXCSR is outside both legacy components.
-  // source_offset is from the start of the image: MXCSR is outside both legacy components.
   b.add("mxcsr", 32, "i386_mxcsr", "vector", RegisterStorage::mxcsr, XsaveLayout::sse, 24);
 }
 

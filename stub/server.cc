@@ -40,6 +40,8 @@ void give_terminal_to(pid_t pid) {
 } // namespace
 
 Server::Server(Options options) : options_(std::move(options)) {
+  launch_.wrapper = options_.wrapper;
+  launch_.startup_with_shell = options_.startup_with_shell;
   register_all_handlers(dispatcher_);
   dispatcher_.disable(options_.disabled_packets);
   if (options_.disabled_packets.count("threads")) dispatcher_.disable({"qfThreadInfo", "qsThreadInfo", "qC"});
@@ -53,24 +55,12 @@ int Server::run() {
   if (!options_.debug_file.empty()) set_debug_file(options_.debug_file);
 
   bool stdio = options_.comm == "-" || options_.comm == "stdio";
+  launch_.stdio_is_connection = stdio;
   try {
-    if (options_.attach_pid) {
-      debuggee_ = Debuggee::attach(*options_.attach_pid);
-      std::fprintf(stderr, "Attached; pid = %d\n", debuggee_->pid());
-    } else if (!options_.program.empty()) {
-      threads::LaunchOptions launch;
-      launch.argv = options_.program;
-      launch.argv.front() = resolve_program(launch.argv.front());
-      launch.wrapper = options_.wrapper;
-      launch.startup_with_shell = options_.startup_with_shell;
-      launch.stdio_is_connection = stdio;
-      debuggee_ = Debuggee::launch(launch);
-      std::fprintf(stderr, "Process %s created; pid = %d\n", launch.argv.front().c_str(), debuggee_->pid());
-      give_terminal_to(debuggee_->pid());
-    }
-  } catch (const threads::LaunchError& error) {
-    std::fprintf(stderr, "%s\nExiting\n", error.what());
-    return 1;
+    if (options_.attach_pid)
+      attach_process(*options_.attach_pid);
+    else if (!options_.program.empty())
+      start_program(options_.program);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "%s\nExiting\n", error.what());
     return 1;
@@ -177,6 +167,30 @@ void Server::detach_process() {
   if (!debuggee_ || debuggee_->gone()) return;
   std::fprintf(stderr, "Detaching from process %d\n", debuggee_->pid());
   debuggee_->detach();
+}
+
+void Server::start_program(std::vector<std::string> argv) {
+  if (argv.empty()) throw threads::LaunchError("no program to run: name one with `set remote exec-file`", -1);
+  if (debuggee_ && !debuggee_->gone()) kill_process();
+  last_argv_ = argv;
+  threads::LaunchOptions launch = launch_;
+  launch.argv = std::move(argv);
+  launch.argv.front() = resolve_program(launch.argv.front());
+  launch.environment = environment_.entries();
+  debuggee_ = Debuggee::launch(launch);
+  std::fprintf(stderr, "Process %s created; pid = %d\n", launch.argv.front().c_str(), debuggee_->pid());
+  std::fflush(stderr);
+  give_terminal_to(debuggee_->pid());
+}
+
+void Server::attach_process(pid_t pid) {
+  if (debuggee_ && !debuggee_->gone() && debuggee_->pid() == pid)
+    throw std::runtime_error("process " + std::to_string(pid) + " is already being debugged");
+  auto attached = Debuggee::attach(pid);
+  if (debuggee_ && !debuggee_->gone()) kill_process();
+  debuggee_ = std::move(attached);
+  std::fprintf(stderr, "Attached; pid = %d\n", debuggee_->pid());
+  std::fflush(stderr);
 }
 
 void Server::request_exit() {

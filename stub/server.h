@@ -11,6 +11,7 @@
 #include "stub/debuggee.h"
 #include "stub/dispatcher.h"
 #include "stub/options.h"
+#include "stub/program_environment.h"
 #include "stub/session.h"
 #include "stub/transport.h"
 
@@ -34,6 +35,16 @@ public:
   void interrupt(Session& session);
   void kill_process();
   void detach_process();
+  // Extended remote (vRun, R, vAttach): replaces whatever process there was. Throw
+  // threads::LaunchError / std::runtime_error with a message for the client.
+  void start_program(std::vector<std::string> argv);
+  void attach_process(pid_t pid);
+  // What the next start_program() uses: set by QStartupWithShell, QSetWorkingDir, ...
+  threads::LaunchOptions& launch_settings() { return launch_; }
+  ProgramEnvironment& program_environment() { return environment_; }
+  // The program and arguments start_program() ran last (or the command line's).
+  const std::vector<std::string>& last_argv() const { return last_argv_; }
+  std::string last_program() const { return last_argv_.empty() ? std::string() : last_argv_.front(); }
   // `monitor exit`: leave once the replies are out.
   void request_exit();
   void session_ended(Session& session);
@@ -48,6 +59,9 @@ private:
   void shutdown();
 
   Options options_;
+  threads::LaunchOptions launch_;
+  ProgramEnvironment environment_;
+  std::vector<std::string> last_argv_;
   asio::io_context io_;
   asio::signal_set child_signals_{io_, SIGCHLD};
   asio::signal_set stop_signals_{io_, SIGTERM, SIGINT, SIGHUP};

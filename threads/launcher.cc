@@ -1,5 +1,7 @@
 #include "threads/launcher.h"
 
+#include <sys/personality.h>
+
 #include <fcntl.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -51,6 +53,10 @@ ExecPlan plan_exec(const LaunchOptions& options) {
   }
   std::signal(SIGTTOU, SIG_DFL);
   std::signal(SIGTTIN, SIG_DFL);
+  if (options.disable_randomization) {
+    int current = personality(0xffffffff);
+    if (current != -1) personality(static_cast<unsigned long>(current) | ADDR_NO_RANDOMIZE);
+  }
   // Wait here until the stub has seized us, so that the exec is already traced.
   raise(SIGSTOP);
   std::vector<char*> argv;

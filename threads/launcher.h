@@ -18,6 +18,8 @@ struct LaunchOptions {
   bool stdio_is_connection = false;   // stdin from /dev/null, stdout to stderr
   std::optional<std::string> working_directory;
   std::vector<std::string> environment;  // empty: inherit the stub's
+  // Like gdbserver (and GDB's default), the program's addresses are the same on every run.
+  bool disable_randomization = true;
 };
 
 // The program could not be started; `exit_code` is what the child exited with (127 for a

@@ -1,0 +1,125 @@
+// Extended remote (`target extended-remote`, `--multi`): `!`, vRun, R, vAttach, and the
+// settings that shape the next `run`: QEnvironmentHexEncoded, QEnvironmentUnset,
+// QEnvironmentReset, QSetWorkingDir, QStartupWithShell, QDisableRandomization.
+#include "rsp/hex.h"
+#include "stub/debuggee.h"
+#include "stub/handlers.h"
+#include "stub/packet_args.h"
+#include "stub/server.h"
+#include "stub/session.h"
+#include "stub/stop_reply.h"
+
+namespace xolstub::stub {
+namespace {
+
+std::string decode_hex_text(std::string_view hex, const char* what) {
+  auto bytes = rsp::from_hex(hex);
+  if (!bytes) throw std::runtime_error(std::string("malformed ") + what + ": not hex: " + std::string(hex));
+  return std::string(bytes->begin(), bytes->end());
+}
+
+std::string_view after_colon(std::string_view packet) {
+  auto colon = packet.find(':');
+  return colon == std::string_view::npos ? std::string_view() : packet.substr(colon + 1);
+}
+
+void reply_with_new_process(Session& session) {
+  session.reply(format_stop_reply(session.debuggee()->last_stop(), session));
+}
+
+// vRun;PROGRAM;ARG... (all hex); an empty PROGRAM means the one started last.
+void handle_vrun(Session& session, std::string_view packet) {
+  auto fields = split(packet, ';');
+  std::vector<std::string> argv;
+  for (std::size_t i = 1; i < fields.size(); ++i) argv.push_back(decode_hex_text(fields[i], "vRun argument"));
+  Server& server = session.server();
+  if (argv.empty() || argv.front().empty()) {
+    const auto& last = server.last_program();
+    if (last.empty()) return session.reply_error(1, "vRun without a program, and none was run before");
+    if (argv.empty()) argv.push_back(last);
+    else argv.front() = last;
+  }
+  try {
+    server.start_program(argv);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "%s\n", error.what());
+    return session.reply_error(1, error.what());
+  }
+  reply_with_new_process(session);
+}
+
+// R: start the program again with the same arguments; GDB expects no reply.
+void handle_restart(Session& session, std::string_view) {
+  Server& server = session.server();
+  try {
+    server.start_program(server.last_argv());
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "%s\n", error.what());
+  }
+}
+
+void handle_vattach(Session& session, std::string_view packet) {
+  auto fields = split(packet, ';');
+  if (fields.size() != 2) return session.reply_error(1, "malformed vAttach: want vAttach;PID");
+  pid_t pid = static_cast<pid_t>(require_hex(fields[1], "process id"));
+  try {
+    session.server().attach_process(pid);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "%s\n", error.what());
+    return session.reply_error(1, error.what());
+  }
+  reply_with_new_process(session);
+}
+
+void handle_environment_set(Session& session, std::string_view packet) {
+  session.server().program_environment().set(decode_hex_text(after_colon(packet), "environment entry"));
+  session.reply_ok();
+}
+
+void handle_environment_unset(Session& session, std::string_view packet) {
+  session.server().program_environment().unset(decode_hex_text(after_colon(packet), "environment variable"));
+  session.reply_ok();
+}
+
+void handle_environment_reset(Session& session, std::string_view) {
+  session.server().program_environment().reset();
+  session.reply_ok();
+}
+
+void handle_working_dir(Session& session, std::string_view packet) {
+  std::string directory = decode_hex_text(after_colon(packet), "working directory");
+  auto& launch = session.server().launch_settings();
+  // Empty: GDB's `set cwd` was cleared; the program starts where the stub runs.
+  if (directory.empty()) launch.working_directory.reset();
+  else launch.working_directory = directory;
+  session.reply_ok();
+}
+
+bool require_flag(std::string_view packet) {
+  std::string_view value = after_colon(packet);
+  if (value != "0" && value != "1") throw std::runtime_error("malformed " + std::string(packet) + ": want 0 or 1");
+  return value == "1";
+}
+
+} // namespace
+
+void register_extended_handlers(Dispatcher& dispatcher) {
+  dispatcher.add("!", [](Session& session, std::string_view) { session.reply_ok(); });
+  dispatcher.add("vRun", handle_vrun);
+  dispatcher.add("R", handle_restart);
+  dispatcher.add("vAttach", handle_vattach);
+  dispatcher.add("QEnvironmentHexEncoded", handle_environment_set, {"QEnvironmentHexEncoded+"});
+  dispatcher.add("QEnvironmentUnset", handle_environment_unset, {"QEnvironmentUnset+"});
+  dispatcher.add("QEnvironmentReset", handle_environment_reset, {"QEnvironmentReset+"});
+  dispatcher.add("QSetWorkingDir", handle_working_dir, {"QSetWorkingDir+"});
+  dispatcher.add("QStartupWithShell", [](Session& session, std::string_view packet) {
+    session.server().launch_settings().startup_with_shell = require_flag(packet);
+    session.reply_ok();
+  }, {"QStartupWithShell+"});
+  dispatcher.add("QDisableRandomization", [](Session& session, std::string_view packet) {
+    session.server().launch_settings().disable_randomization = require_flag(packet);
+    session.reply_ok();
+  }, {"QDisableRandomization+"});
+}
+
+} // namespace xolstub::stub

@@ -66,7 +66,7 @@ std::unique_ptr<Inferior> Inferior::attach(pid_t pid) {
   // threads in automatically (they start stopped).
   while (!inferior->all_stopped()) {
     int status = 0;
-    pid_t tid = waitpid(-1, &status, __WALL);
+    pid_t tid = wait_retrying(-1, &status, __WALL);
     if (tid < 0) throw std::runtime_error(std::string("waitpid while attaching: ") + std::strerror(errno));
     // A thread that stopped for something else first keeps it for the client.
     if (auto stop = inferior->handle_wait_status(tid, status))
@@ -160,6 +160,11 @@ std::optional<StopReport> Inferior::interrupt() {
     stopping_ = true;
     interrupting_ = true;
     stopping_for_.reset();
+    // The interrupt is reported for a thread that was running (with scheduler-locking only
+    // the resumed one is), so the client's view of who was stopped is right.
+    interrupted_tid_ = 0;
+    for (auto& [tid, thread] : threads_)
+      if (thread.state == Thread::State::running && (interrupted_tid_ == 0 || tid == pid_)) interrupted_tid_ = tid;
   }
   stop_all_running();
   return finish_stop_if_complete();
@@ -185,7 +190,7 @@ std::optional<StopReport> Inferior::finish_stop_if_complete() {
   std::optional<StopReport> stop = stopping_for_;
   stopping_for_.reset();
   if (!stop && interrupting_) {
-    pid_t tid = threads_.count(pid_) ? pid_ : threads_.begin()->first;
+    pid_t tid = threads_.count(interrupted_tid_) ? interrupted_tid_ : threads_.count(pid_) ? pid_ : threads_.begin()->first;
     stop = StopReport{StopReport::Reason::interrupted, tid, SIGINT};
   }
   interrupting_ = false;
@@ -230,11 +235,13 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     if (WIFEXITED(status) || WIFSIGNALED(status)) return std::nullopt;
     // A new thread whose first stop arrived before its parent's clone event.
     thread = &threads_.emplace(tid, Thread(tid, Thread::State::starting)).first->second;
+    thread->announced = false;
   }
   WaitEvent event = decode_wait_status(tid, status);
   if (event_log_enabled())
     log_event("event thread " + std::to_string(tid) + ": " + describe(event));
   Thread::State previous = thread->state;
+  bool announced = thread->announced;
   thread->state = Thread::State::stopped;
 
   switch (event.kind) {
@@ -246,11 +253,15 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
                                      event.signal, event.status});
     }
     threads_.erase(tid);
+    // A short-lived thread can start, run and exit before its parent's clone event is read;
+    // that late event must not bring it back as a thread that will never stop.
+    if (!announced) exited_early_.insert(tid);
     return finish_stop_if_complete();
 
   case WaitEvent::Kind::clone: {
     // The new thread may have reported its first stop already; then it is known and handled.
-    threads_.emplace(event.new_tid, Thread(event.new_tid, Thread::State::starting));
+    if (exited_early_.erase(event.new_tid) == 0)
+      threads_.emplace(event.new_tid, Thread(event.new_tid, Thread::State::starting)).first->second.announced = true;
     keep_running(*thread);
     return finish_stop_if_complete();
   }
@@ -302,7 +313,7 @@ void Inferior::kill() {
   // Reap every thread; the leader reports last.
   for (;;) {
     int status = 0;
-    pid_t tid = waitpid(-1, &status, __WALL);
+    pid_t tid = wait_retrying(-1, &status, __WALL);
     if (tid < 0) break;
     if (tid == pid_ && (WIFEXITED(status) || WIFSIGNALED(status))) break;
   }
@@ -315,7 +326,7 @@ void Inferior::stop_all_and_wait() {
   interrupt();
   while (!all_stopped() && !gone_) {
     int status = 0;
-    pid_t tid = waitpid(-1, &status, __WALL);
+    pid_t tid = wait_retrying(-1, &status, __WALL);
     if (tid < 0) break;
     // Whatever they stopped for stays pending (a signal is delivered on detach).
     if (auto stop = handle_wait_status(tid, status))

@@ -88,6 +88,8 @@ private:
   bool stopping_ = false;                 // stopping every thread for `stopping_for_`
   std::optional<StopReport> stopping_for_;
   bool interrupting_ = false;             // a Ctrl-C is being turned into a stop
+  pid_t interrupted_tid_ = 0;             // the thread that Ctrl-C is reported for
+  std::set<pid_t> exited_early_;          // threads gone before their clone event was read
 };
 
 } // namespace xolstub::threads

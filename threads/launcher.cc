@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "threads/ptrace_ops.h"
+#include "threads/wait_event.h"
 
 namespace xolstub::threads {
 namespace {
@@ -96,7 +97,7 @@ pid_t launch_traced(const LaunchOptions& options) {
   if (pid == 0) child_exec(options, plan);
 
   int status = 0;
-  if (waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status))
+  if (wait_retrying(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status))
     throw LaunchError("the new process did not reach its first stop", -1);
   ptrace_seize(pid, default_ptrace_options(true));
   kill(pid, SIGCONT);
@@ -105,7 +106,7 @@ pid_t launch_traced(const LaunchOptions& options) {
   int execs = 0;
   int signal_to_pass = 0;
   for (;;) {
-    if (waitpid(pid, &status, __WALL) != pid) throw LaunchError(std::string("waitpid: ") + std::strerror(errno), -1);
+    if (wait_retrying(pid, &status, __WALL) != pid) throw LaunchError(std::string("waitpid: ") + std::strerror(errno), -1);
     if (WIFEXITED(status))
       throw LaunchError("During startup program exited with code " + std::to_string(WEXITSTATUS(status)) + ".",
                         WEXITSTATUS(status));

@@ -21,6 +21,8 @@ struct Thread {
 
   pid_t tid;
   State state;
+  // False for a new thread whose first stop came before its parent's clone event.
+  bool announced = true;
   bool stop_requested = false;  // PTRACE_INTERRUPT sent and its stop not seen yet
   bool stepping = false;        // last resumed with PTRACE_SINGLESTEP
   std::uint64_t range_start = 0, range_end = 0;  // range stepping: step on silently inside

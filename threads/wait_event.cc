@@ -1,5 +1,7 @@
 #include "threads/wait_event.h"
 
+#include <cerrno>
+
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
@@ -56,6 +58,13 @@ WaitEvent decode_wait_status(pid_t tid, int status) {
   }
   event.kind = WaitEvent::Kind::signal_stop;
   return event;
+}
+
+pid_t wait_retrying(pid_t pid, int* status, int options) {
+  for (;;) {
+    pid_t result = ::waitpid(pid, status, options);
+    if (result >= 0 || errno != EINTR) return result;
+  }
 }
 
 } // namespace xolstub::threads

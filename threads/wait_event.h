@@ -27,4 +27,8 @@ struct WaitEvent {
 // Decodes a status; reads siginfo and event messages from the (stopped) thread as needed.
 WaitEvent decode_wait_status(pid_t tid, int status);
 
+// waitpid() retried when a signal interrupts it (the stub gets SIGCHLD and, on a terminal,
+// SIGWINCH while it waits).
+pid_t wait_retrying(pid_t pid, int* status, int options);
+
 } // namespace xolstub::threads

@@ -32,14 +32,24 @@ void BreakpointSites::restore(std::uint64_t address, const Site& site) {
   inferior_.memory().write(address, std::span(&site.original, 1));
 }
 
+// The last owner gone, the site is retired, not restored: GDB's own step-over removes a
+// breakpoint, steps and inserts it again, and a thread about to step must find the int3 still
+// there (it is stepped over out of line). purge_retired() restores it once no thread needs it.
 bool BreakpointSites::remove(std::uint64_t address, OwnerId owner) {
   auto it = sites_.find(address);
   if (it == sites_.end() || it->second.owners.erase(owner) == 0) return false;
-  if (it->second.owners.empty()) {
-    restore(address, it->second);
-    sites_.erase(it);
-  }
   return true;
+}
+
+void BreakpointSites::purge_retired(const std::set<std::uint64_t>& keep) {
+  for (auto it = sites_.begin(); it != sites_.end();) {
+    if (it->second.owners.empty() && !keep.count(it->first)) {
+      restore(it->first, it->second);
+      it = sites_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void BreakpointSites::remove_all_of(OwnerId owner) {
@@ -70,8 +80,10 @@ std::size_t BreakpointSites::write_memory(std::uint64_t address, std::span<const
   std::vector<std::uint8_t> patched(bytes.begin(), bytes.end());
   for (auto it = first; it != last; ++it) patched[it->first - address] = int3;
   std::size_t count = inferior_.memory().write(address, patched);
-  for (auto it = first; it != last && it->first < address + count; ++it)
+  for (auto it = first; it != last && it->first < address + count; ++it) {
     it->second.original = bytes[it->first - address];
+    if (on_code_changed) on_code_changed(it->first);
+  }
   return count;
 }
 

@@ -1,6 +1,7 @@
 // Software breakpoint sites: one int3 per address, shared by every owner that wants it.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <span>
@@ -34,7 +35,20 @@ public:
   // The process exec'd: its memory holds none of our int3s any more.
   void forget_all() { sites_.clear(); }
 
-  bool contains(std::uint64_t address) const { return sites_.count(address) != 0; }
+  // An int3 some owner wants.
+  bool contains(std::uint64_t address) const {
+    auto it = sites_.find(address);
+    return it != sites_.end() && !it->second.owners.empty();
+  }
+  // An int3 nobody wants any more that is still in memory (see remove()).
+  bool is_retired(std::uint64_t address) const {
+    auto it = sites_.find(address);
+    return it != sites_.end() && it->second.owners.empty();
+  }
+  // Restores the retired sites, but those in `keep` (threads are about to step over them).
+  void purge_retired(const std::set<std::uint64_t>& keep);
+  // A client wrote over a site: the instruction there changed (the XOL plan must be redone).
+  std::function<void(std::uint64_t)> on_code_changed;
   std::size_t size() const { return sites_.size(); }
 
   // Memory as the program wrote it: original bytes in place of our int3s.

@@ -9,8 +9,21 @@ Debuggee::Debuggee(std::unique_ptr<threads::Inferior> inferior)
       sites_(std::make_unique<breakpoints::BreakpointSites>(*inferior_)),
       last_stop_{threads::StopReport::Reason::signal, inferior_->pid(), SIGTRAP} {
   auto* sites = sites_.get();
+  xol_ = std::make_unique<xol::StepOverEngine>(*inferior_, [sites](std::uint64_t address, std::size_t size) {
+    std::vector<std::uint8_t> code(size);
+    code.resize(sites->read_memory(address, code));
+    return code;
+  });
+  auto* engine = xol_.get();
+  inferior_->step_over = engine;
   inferior_->is_breakpoint_site = [sites](std::uint64_t address) { return sites->contains(address); };
-  inferior_->on_exec = [sites] { sites->forget_all(); };
+  inferior_->is_retired_site = [sites](std::uint64_t address) { return sites->is_retired(address); };
+  inferior_->before_resume = [sites](const std::set<std::uint64_t>& stepping) { sites->purge_retired(stepping); };
+  sites_->on_code_changed = [engine](std::uint64_t address) { engine->forget_site(address); };
+  inferior_->on_exec = [sites, engine] {
+    sites->forget_all();
+    engine->forget_all();
+  };
   // A thread that stopped for something else while we attached speaks first.
   for (auto& [tid, thread] : inferior_->threads())
     if (thread.pending) {
@@ -37,11 +50,20 @@ pid_t Debuggee::default_thread() {
 void Debuggee::detach() {
   inferior_->stop_all_and_wait();  // no thread may run into an int3 as it goes away
   sites_->remove_all();
+  // Every thread is out of the slots now (settled at its stop): the areas can go.
+  if (xol_->areas() > 0 && !inferior_->threads().empty()) {
+    try {
+      xol_->unmap_areas(inferior_->threads().begin()->second);
+    } catch (const std::exception&) {
+      // A thread that cannot run the munmap leaves a small unused mapping; nothing breaks.
+    }
+  }
   inferior_->detach();
 }
 
 void Debuggee::kill() {
   sites_->forget_all();
+  xol_->forget_all();
   inferior_->kill();
 }
 

@@ -5,6 +5,7 @@
 
 #include "breakpoints/breakpoint_sites.h"
 #include "threads/inferior.h"
+#include "xol/step_over_engine.h"
 
 namespace xolstub::stub {
 
@@ -15,6 +16,7 @@ public:
 
   threads::Inferior& inferior() { return *inferior_; }
   breakpoints::BreakpointSites& sites() { return *sites_; }
+  xol::StepOverEngine& xol() { return *xol_; }
   pid_t pid() const { return inferior_->pid(); }
   bool gone() const { return inferior_->gone(); }
 
@@ -32,6 +34,7 @@ private:
 
   std::unique_ptr<threads::Inferior> inferior_;
   std::unique_ptr<breakpoints::BreakpointSites> sites_;
+  std::unique_ptr<xol::StepOverEngine> xol_;
   threads::StopReport last_stop_;
 };
 

@@ -1,6 +1,7 @@
 // `monitor` commands (qRcmd): what GDB's testsuite and gdbserver users rely on.
 #include "rsp/hex.h"
 #include "stub/debug_log.h"
+#include "stub/debuggee.h"
 #include "stub/handlers.h"
 #include "stub/server.h"
 #include "stub/session.h"
@@ -18,6 +19,8 @@ constexpr const char* help_text =
     "    Accepted for gdbserver compatibility\n"
     "  set libthread-db-search-path PATH\n"
     "    Accepted for gdbserver compatibility (threads are found without libthread_db)\n"
+    "  xol\n"
+    "    Show how threads got past breakpoints out of line: counts per strategy, areas, slots\n"
     "  help\n"
     "    Print this message\n"
     "  exit\n"
@@ -46,6 +49,10 @@ void handle_monitor(Session& session, std::string_view packet) {
   } else if (command == "set debug-format all" || command == "set debug-format none") {
     output(session, command.ends_with("all") ? "All extra debug format options enabled.\n"
                                              : "All extra debug format options disabled.\n");
+  } else if (command == "xol") {
+    Debuggee* target = session.debuggee();
+    if (!target || target->gone()) return session.reply_error(1, "monitor xol: no process is being debugged");
+    output(session, target->xol().report());
   } else if (command.starts_with("set libthread-db-search-path")) {
     std::string path = command.size() > 29 ? command.substr(29) : "";
     output(session, "libthread-db-search-path set to `" + path + "'\n");

@@ -98,6 +98,35 @@ void Inferior::resume_thread(Thread& thread, bool step, int signal) {
   thread.state = Thread::State::running;
 }
 
+bool Inferior::is_our_int3(std::uint64_t address) const {
+  return (is_breakpoint_site && is_breakpoint_site(address)) || (is_retired_site && is_retired_site(address));
+}
+
+// Resumes one thread on its own (a silent re-hit, a passed signal), getting it past the
+// breakpoint it sits on first.
+void Inferior::resume_one_past_site(Thread& thread, bool step) {
+  if (step_over && thread.hit_site && thread.registers().pc() == *thread.hit_site && is_our_int3(*thread.hit_site)) {
+    thread.hit_site.reset();
+    StepOverStart start = step_over->start(thread);
+    if (start.action == StepOverStart::Action::run || start.action == StepOverStart::Action::step) {
+      thread.in_step_over = true;
+      thread.step_over_steps = start.action == StepOverStart::Action::step;
+      thread.exclusive_step = start.exclusive;
+    }
+  }
+  thread.hit_site.reset();
+  resume_thread(thread, step || thread.step_over_steps, 0);
+}
+
+void Inferior::resume_held() {
+  std::vector<Held> held;
+  held.swap(held_);
+  if (stopping_) return;  // the world is being stopped: they stay as they are
+  for (const Held& h : held)
+    if (Thread* thread = find_thread(h.tid); thread && thread->state == Thread::State::stopped)
+      resume_thread(*thread, h.step, h.signal);
+}
+
 // Sends a thread that stopped for our own bookkeeping back to what it was doing, unless the
 // world is being stopped, in which case this stop is as good as the one we asked for.
 void Inferior::keep_running(Thread& thread) {
@@ -105,7 +134,7 @@ void Inferior::keep_running(Thread& thread) {
     thread.stop_requested = false;
     return;
   }
-  resume_thread(thread, thread.stepping, 0);
+  resume_one_past_site(thread, thread.stepping && !thread.step_over_steps);
 }
 
 std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> requests) {
@@ -131,12 +160,58 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
       return stop;
     }
   }
+  std::set<std::uint64_t> stepping_sites;
   for (auto& entry : plan) {
-    entry.thread->range_start = entry.request->range_start;
-    entry.thread->range_end = entry.request->range_end;
-    resume_thread(*entry.thread, entry.request->step, entry.request->signal);
+    Thread& thread = *entry.thread;
+    thread.client_step = entry.request->step;
+    thread.range_start = entry.request->range_start;
+    thread.range_end = entry.request->range_end;
+    // A signal is delivered from the breakpoint itself (no signal frame may hold a slot
+    // address); the handler's return onto the int3 is then not a new hit.
+    if (thread.hit_site && entry.request->signal != 0) thread.silent_site = thread.hit_site;
+    if (thread.hit_site && (entry.request->signal != 0 || !step_over || thread.registers().pc() != *thread.hit_site ||
+                            !is_our_int3(*thread.hit_site)))
+      thread.hit_site.reset();
+    if (thread.hit_site) stepping_sites.insert(*thread.hit_site);
+  }
+  if (before_resume) before_resume(stepping_sites);
+
+  // An instruction that can only be stepped in place goes first, alone; the rest wait.
+  Thread* exclusive = nullptr;
+  std::optional<StopReport> completed_step;
+  for (auto& entry : plan) {
+    Thread& thread = *entry.thread;
+    if (!thread.hit_site) continue;
+    thread.hit_site.reset();
+    StepOverStart start = step_over->start(thread);
+    switch (start.action) {
+    case StepOverStart::Action::none: break;
+    case StepOverStart::Action::done:
+      if (thread.client_step && !completed_step) completed_step = StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
+      break;
+    case StepOverStart::Action::run: thread.in_step_over = true; break;
+    case StepOverStart::Action::step:
+      thread.in_step_over = true;
+      thread.step_over_steps = true;
+      thread.exclusive_step = start.exclusive;
+      if (start.exclusive && !exclusive) exclusive = &thread;
+      break;
+    }
   }
   running_ = !plan.empty();
+  if (completed_step) {
+    // The client's step is already done: report it as any stop (nothing else runs).
+    running_ = false;
+    return completed_step;
+  }
+  for (auto& entry : plan) {
+    Thread& thread = *entry.thread;
+    if (exclusive && &thread != exclusive) {
+      held_.push_back({thread.tid, entry.request->step, entry.request->signal});
+      continue;
+    }
+    resume_thread(thread, entry.request->step || thread.step_over_steps, entry.request->signal);
+  }
   return std::nullopt;
 }
 
@@ -208,12 +283,23 @@ std::optional<StopReport> Inferior::process_gone(StopReport stop) {
   return stop;
 }
 
-std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code) {
-  if (trap_code == SI_KERNEL || trap_code == TRAP_BRKPT) {
+std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code, bool after_step_over) {
+  if (!after_step_over && (trap_code == SI_KERNEL || trap_code == TRAP_BRKPT)) {
     std::uint64_t address = thread.registers().pc() - 1;
-    if (is_breakpoint_site && is_breakpoint_site(address)) {
+    if (is_our_int3(address)) {
       thread.registers().set_pc(address);  // GDB's swbreak convention: report the int3's own address
-      return StopReport{StopReport::Reason::breakpoint, thread.tid, SIGTRAP, 0, address};
+      thread.hit_site = address;
+      bool silent = thread.silent_site == address || !(is_breakpoint_site && is_breakpoint_site(address));
+      thread.silent_site.reset();
+      if (silent && step_over) {
+        // A handler returned onto the breakpoint it was delivered from, or a trap in flight
+        // for a breakpoint just removed: no new hit; the thread goes on past it.
+        keep_running(thread);
+        return std::nullopt;
+      }
+      if (is_breakpoint_site && is_breakpoint_site(address))
+        return StopReport{StopReport::Reason::breakpoint, thread.tid, SIGTRAP, 0, address};
+      thread.hit_site.reset();
     }
   }
   if (thread.stepping) {
@@ -243,6 +329,33 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
   Thread::State previous = thread->state;
   bool announced = thread->announced;
   thread->state = Thread::State::stopped;
+
+  // A thread on its way past a breakpoint: put it where the program is before anything else
+  // looks at it (no slot address is ever seen), and finish the step-over if that is what
+  // this trap was.
+  bool step_over_done = false;
+  if (thread->in_step_over && step_over &&
+      (event.kind == WaitEvent::Kind::trap_stop || event.kind == WaitEvent::Kind::signal_stop ||
+       event.kind == WaitEvent::Kind::event_stop)) {
+    bool trapped = event.kind == WaitEvent::Kind::trap_stop;
+    bool exclusive = thread->exclusive_step;
+    thread->in_step_over = thread->step_over_steps = thread->exclusive_step = false;
+    Settled settled = step_over->settle(*thread, trapped);
+    if (settled == Settled::rolled_back) thread->hit_site = thread->registers().pc();
+    if (exclusive) resume_held();
+    if (settled == Settled::completed && trapped) {
+      if (!thread->client_step) {
+        if (stopping_) {
+          thread->stop_requested = false;
+          return finish_stop_if_complete();
+        }
+        resume_thread(*thread, false, 0);
+        return std::nullopt;
+      }
+      step_over_done = true;  // the client's single-step: classified below as one
+      thread->stepping = true;
+    }
+  }
 
   switch (event.kind) {
   case WaitEvent::Kind::exited:
@@ -285,6 +398,12 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     for (auto it = threads_.begin(); it != threads_.end();) it = it->first == pid_ ? std::next(it) : threads_.erase(it);
     if (!threads_.count(pid_)) threads_.emplace(pid_, Thread(pid_, Thread::State::stopped));
     memory_ = std::make_unique<ProcessMemory>(pid_);
+    for (auto& [tid, t] : threads_) {
+      t.in_step_over = t.step_over_steps = t.exclusive_step = false;
+      t.hit_site.reset();
+      t.silent_site.reset();
+    }
+    held_.clear();
     if (on_exec) on_exec();
     keep_running(threads_.at(pid_));
     return finish_stop_if_complete();
@@ -294,11 +413,13 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     return finish_stop_if_complete();
 
   case WaitEvent::Kind::trap_stop:
-    if (auto stop = classify_trap(*thread, event.trap_code)) return report(*thread, *stop);
+    if (auto stop = classify_trap(*thread, event.trap_code, step_over_done)) return report(*thread, *stop);
     return finish_stop_if_complete();
 
   case WaitEvent::Kind::signal_stop:
     if (pass_signals.count(event.signal) && !stopping_) {
+      if (thread->hit_site) thread->silent_site = thread->hit_site;
+      thread->hit_site.reset();
       resume_thread(*thread, thread->stepping, event.signal);
       return std::nullopt;
     }

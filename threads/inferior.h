@@ -17,6 +17,7 @@
 
 #include "threads/launcher.h"
 #include "threads/memory.h"
+#include "threads/step_over.h"
 #include "threads/stop_report.h"
 #include "threads/thread.h"
 
@@ -48,6 +49,12 @@ public:
 
   // Set by the breakpoint layer: is there an int3 of ours at this address?
   std::function<bool(std::uint64_t)> is_breakpoint_site;
+  // An int3 of ours that no client wants any more but that is still in memory.
+  std::function<bool(std::uint64_t)> is_retired_site;
+  // Gets threads past breakpoints (xol/); without one, the client must remove them itself.
+  StepOverHandler* step_over = nullptr;
+  // Called before threads run, with the sites threads are about to step over.
+  std::function<void(const std::set<std::uint64_t>&)> before_resume;
   // Called after the process exec'd: its memory, and every int3 in it, is new.
   std::function<void()> on_exec;
   // Signals delivered to the program without stopping it (QPassSignals).
@@ -71,11 +78,14 @@ public:
 
 private:
   Inferior(pid_t pid, bool attached);
-  std::optional<StopReport> classify_trap(Thread& thread, int trap_code);
+  std::optional<StopReport> classify_trap(Thread& thread, int trap_code, bool after_step_over);
   std::optional<StopReport> report(Thread& thread, StopReport stop);
   std::optional<StopReport> finish_stop_if_complete();
   std::optional<StopReport> process_gone(StopReport stop);
   void resume_thread(Thread& thread, bool step, int signal);
+  bool is_our_int3(std::uint64_t address) const;
+  void resume_one_past_site(Thread& thread, bool step);
+  void resume_held();
   void keep_running(Thread& thread);
   void stop_all_running();
 
@@ -90,6 +100,8 @@ private:
   bool interrupting_ = false;             // a Ctrl-C is being turned into a stop
   pid_t interrupted_tid_ = 0;             // the thread that Ctrl-C is reported for
   std::set<pid_t> exited_early_;          // threads gone before their clone event was read
+  struct Held { pid_t tid; bool step; int signal; };
+  std::vector<Held> held_;                // waiting for an in-place step-over to finish
 };
 
 } // namespace xolstub::threads

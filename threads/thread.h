@@ -26,6 +26,16 @@ struct Thread {
   bool stop_requested = false;  // PTRACE_INTERRUPT sent and its stop not seen yet
   bool stepping = false;        // last resumed with PTRACE_SINGLESTEP
   std::uint64_t range_start = 0, range_end = 0;  // range stepping: step on silently inside
+  bool client_step = false;     // the client asked for a single-step (not our own step-over)
+  // The breakpoint this thread last stopped on (PC back on the int3): resuming it from there
+  // means getting past that instruction, not hitting the breakpoint again.
+  std::optional<std::uint64_t> hit_site;
+  bool in_step_over = false;    // StepOverHandler::start() ran; settle() at the next stop
+  bool step_over_steps = false; // the step-over needs a single-step, whatever the client asked
+  bool exclusive_step = false;  // stepping in place: every other thread waits for it
+  // A signal was delivered with the thread on a breakpoint it had hit: when the handler
+  // returns onto that int3, the trap is not a new hit.
+  std::optional<std::uint64_t> silent_site;
   // An event that arrived while the other threads were being stopped; reported when the
   // client next resumes this thread.
   std::optional<StopReport> pending;

@@ -174,7 +174,13 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
       thread.hit_site.reset();
     if (thread.hit_site) stepping_sites.insert(*thread.hit_site);
   }
-  if (before_resume) before_resume(stepping_sites);
+  // A breakpoint the client removed stays in memory only while nothing but the threads
+  // stepping over it runs (GDB's own z0/step/Z0); when other threads run too, it goes now, and
+  // a thread on it simply executes the original instruction.
+  bool only_steppers = std::all_of(plan.begin(), plan.end(), [](const Plan& p) { return p.thread->hit_site.has_value(); });
+  if (before_resume) before_resume(only_steppers ? stepping_sites : std::set<std::uint64_t>{});
+  for (auto& entry : plan)
+    if (entry.thread->hit_site && !is_our_int3(*entry.thread->hit_site)) entry.thread->hit_site.reset();
 
   // An instruction that can only be stepped in place goes first, alone; the rest wait.
   Thread* exclusive = nullptr;

@@ -1,0 +1,78 @@
+"""XOL: 8 threads pass the same breakpoints hundreds of times while GDB continues over them.
+Every hit is counted (no thread races past an int3 that was removed), no stray SIGTRAP reaches
+anyone, the program computes exactly what it computes undebugged, and `monitor xol` shows the
+step-overs were done out of line — including the VEX/EVEX RIP-relative loads and the lea that
+GDB 13.1's own displaced stepping relocates wrongly."""
+
+import re
+import subprocess
+import unittest
+
+import harness
+from harness import DebugTestCase, mark, source_line
+
+CALLS = 8 * 100
+REPORT = source_line("xol_hammer", "report")
+LOADS = ["xol_vex_load", "xol_evex_load", "xol_sse_load", "xol_lea"]
+
+
+def undebugged_output(name):
+    return subprocess.run([harness.program(name)], capture_output=True, text=True, check=True).stdout
+
+
+def hit_counts(info):
+    """{breakpoint number: hits} from `info breakpoints`."""
+    counts, current = {}, None
+    for line in info.splitlines():
+        start = re.match(r"^(\d+)\s+breakpoint\s", line)
+        if start:
+            current = int(start.group(1))
+            counts[current] = 0
+        hits = re.match(r"^\tbreakpoint already hit (\d+) times?$", line)
+        if hits and current is not None:
+            counts[current] = int(hits.group(1))
+    return counts
+
+
+class XolTest(DebugTestCase):
+
+    def run_hammer(self, breakpoints, non_stop=False):
+        commands = ["set non-stop on"] if non_stop else []
+        commands += ["break main", "continue"]
+        for number, location in enumerate(breakpoints, start=2):
+            commands += [f"break {location}", f"ignore {number} 1000000"]
+        commands += [f"break xol_hammer.c:{REPORT}", "continue", mark("info"), "info breakpoints",
+                     "monitor xol", mark("end"), "continue"]
+        return self.debug("xol_hammer", [], commands, timeout=240)
+
+    def check(self, s, breakpoints):
+        self.assertNotIn("SIGTRAP", s.stdout + s.gdb.stderr, s.describe())
+        self.assertMatch(r"\[Inferior 1 \(process \d+\) exited normally\]", s.section("end"))
+        self.assertEqual(s.server_out, undebugged_output("xol_hammer"), s.describe())
+        counts = hit_counts(s.section("info"))
+        for number in range(2, 2 + len(breakpoints)):
+            self.assertEqual(counts.get(number), CALLS,
+                             f"breakpoint {number} ({breakpoints[number - 2]}): {counts}\n{s.describe()}")
+        # GDB in batch mode prints `monitor` output on its stderr.
+        self.assertIn("XOL step-overs:", s.gdb.stderr, s.describe())
+        return s.gdb.stderr
+
+    def test_hot_function_hit_by_eight_threads(self):
+        s = self.run_hammer(["hot"])
+        xol = self.check(s, ["hot"])
+        boosted = int(self.assertMatch(r"(\d+) boosted", xol).group(1))
+        self.assertGreaterEqual(boosted, CALLS, s.describe())
+        self.assertMatch(r"\b0 in place", xol)
+
+    def test_rip_relative_loads_gdb_relocates_wrongly(self):
+        breakpoints = [f"*{label}" for label in LOADS]
+        s = self.run_hammer(breakpoints)
+        xol = self.check(s, breakpoints)
+        for text in ["vmovdqu ymm1, ymmword ptr [rip", "vmovdqu64 zmm2, zmmword ptr [rip",
+                     "movdqu xmm4, xmmword ptr [rip", "lea rax, [rip"]:
+            self.assertMatch(rf"boosted \(slot 0x[0-9a-f]+\)  {re.escape(text)}", xol)
+        self.assertMatch(r"\b0 in place", xol)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -102,18 +102,27 @@ bool Inferior::is_our_int3(std::uint64_t address) const {
   return (is_breakpoint_site && is_breakpoint_site(address)) || (is_retired_site && is_retired_site(address));
 }
 
+bool Inferior::sits_on_hit_site(Thread& thread) {
+  return step_over && thread.hit_site && thread.registers().pc() == *thread.hit_site && is_our_int3(*thread.hit_site);
+}
+
+// Asks the handler to get the thread past the breakpoint it sits on and remembers how, so its
+// next stop is settled.
+StepOverStart Inferior::begin_step_over(Thread& thread) {
+  thread.hit_site.reset();
+  StepOverStart start = step_over->start(thread);
+  if (start.action == StepOverStart::Action::run || start.action == StepOverStart::Action::step) {
+    thread.in_step_over = true;
+    thread.step_over_steps = start.action == StepOverStart::Action::step;
+    thread.exclusive_step = start.exclusive;
+  }
+  return start;
+}
+
 // Resumes one thread on its own (a silent re-hit, a passed signal), getting it past the
 // breakpoint it sits on first.
 void Inferior::resume_one_past_site(Thread& thread, bool step) {
-  if (step_over && thread.hit_site && thread.registers().pc() == *thread.hit_site && is_our_int3(*thread.hit_site)) {
-    thread.hit_site.reset();
-    StepOverStart start = step_over->start(thread);
-    if (start.action == StepOverStart::Action::run || start.action == StepOverStart::Action::step) {
-      thread.in_step_over = true;
-      thread.step_over_steps = start.action == StepOverStart::Action::step;
-      thread.exclusive_step = start.exclusive;
-    }
-  }
+  if (sits_on_hit_site(thread)) begin_step_over(thread);
   thread.hit_site.reset();
   resume_thread(thread, step || thread.step_over_steps, 0);
 }
@@ -169,9 +178,7 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
     // A signal is delivered from the breakpoint itself (no signal frame may hold a slot
     // address); the handler's return onto the int3 is then not a new hit.
     if (thread.hit_site && entry.request->signal != 0) thread.silent_site = thread.hit_site;
-    if (thread.hit_site && (entry.request->signal != 0 || !step_over || thread.registers().pc() != *thread.hit_site ||
-                            !is_our_int3(*thread.hit_site)))
-      thread.hit_site.reset();
+    if (entry.request->signal != 0 || !sits_on_hit_site(thread)) thread.hit_site.reset();
     if (thread.hit_site) stepping_sites.insert(*thread.hit_site);
   }
   // A breakpoint the client removed stays in memory only while nothing but the threads
@@ -188,21 +195,10 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
   for (auto& entry : plan) {
     Thread& thread = *entry.thread;
     if (!thread.hit_site) continue;
-    thread.hit_site.reset();
-    StepOverStart start = step_over->start(thread);
-    switch (start.action) {
-    case StepOverStart::Action::none: break;
-    case StepOverStart::Action::done:
-      if (thread.client_step && !completed_step) completed_step = StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
-      break;
-    case StepOverStart::Action::run: thread.in_step_over = true; break;
-    case StepOverStart::Action::step:
-      thread.in_step_over = true;
-      thread.step_over_steps = true;
-      thread.exclusive_step = start.exclusive;
-      if (start.exclusive && !exclusive) exclusive = &thread;
-      break;
-    }
+    StepOverStart start = begin_step_over(thread);
+    if (start.action == StepOverStart::Action::done && thread.client_step && !completed_step)
+      completed_step = StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
+    if (start.exclusive && !exclusive) exclusive = &thread;
   }
   running_ = !plan.empty();
   if (completed_step) {

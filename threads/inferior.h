@@ -84,6 +84,8 @@ private:
   std::optional<StopReport> process_gone(StopReport stop);
   void resume_thread(Thread& thread, bool step, int signal);
   bool is_our_int3(std::uint64_t address) const;
+  bool sits_on_hit_site(Thread& thread);
+  StepOverStart begin_step_over(Thread& thread);
   void resume_one_past_site(Thread& thread, bool step);
   void resume_held();
   void keep_running(Thread& thread);

@@ -35,6 +35,12 @@ long remote_syscall(Thread& thread, const ProcessMemory& memory, long number, st
   registers.flush();
   registers.invalidate();
 
+  auto put_back = [&] {
+    memory.write(gadget, original);
+    registers.invalidate();
+    registers.gprs() = saved;
+    registers.mark_gprs_dirty();
+  };
   long result = -ENOSYS;
   try {
     for (;;) {
@@ -50,16 +56,10 @@ long remote_syscall(Thread& thread, const ProcessMemory& memory, long number, st
     }
     result = static_cast<long>(registers.gprs().rax);
   } catch (...) {
-    memory.write(gadget, original);
-    registers.invalidate();
-    registers.gprs() = saved;
-    registers.mark_gprs_dirty();
+    put_back();
     throw;
   }
-  memory.write(gadget, original);
-  registers.invalidate();
-  registers.gprs() = saved;
-  registers.mark_gprs_dirty();
+  put_back();
   log_event("injected syscall " + std::to_string(number) + " in thread " + std::to_string(thread.tid) +
             " returned " + std::to_string(result));
   return result;

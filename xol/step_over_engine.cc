@@ -13,9 +13,9 @@ using threads::StepOverStart;
 StepOverEngine::StepOverEngine(threads::Inferior& inferior, CodeReader read_code)
     : inferior_(inferior), read_code_(std::move(read_code)), areas_(inferior.pid()) {}
 
-StepOverEngine::SitePlan& StepOverEngine::plan_for(std::uint64_t address, threads::Thread& thread) {
+std::shared_ptr<StepOverEngine::SitePlan> StepOverEngine::plan_for(std::uint64_t address, threads::Thread& thread) {
   auto& entry = plans_[address];
-  if (entry) return *entry;
+  if (entry) return entry;
   entry = std::make_shared<SitePlan>();
   SitePlan& site = *entry;
   site.code = read_code_(address, 16);
@@ -35,7 +35,7 @@ StepOverEngine::SitePlan& StepOverEngine::plan_for(std::uint64_t address, thread
   if (threads::event_log_enabled())
     threads::log_event("xol: site " + std::to_string(address) + " `" + site.plan.text + "` " +
                        site.plan.strategy_name() + (site.fallback_reason.empty() ? "" : " -> in place: " + site.fallback_reason));
-  return site;
+  return entry;
 }
 
 void StepOverEngine::emulate(const SitePlan& site, std::uint64_t address, threads::Thread& thread) {
@@ -75,7 +75,8 @@ void StepOverEngine::emulate(const SitePlan& site, std::uint64_t address, thread
 
 StepOverStart StepOverEngine::start(threads::Thread& thread) {
   std::uint64_t address = thread.registers().pc();
-  SitePlan& site = plan_for(address, thread);
+  std::shared_ptr<SitePlan> plan = plan_for(address, thread);
+  SitePlan& site = *plan;
   if (site.plan.strategy == Strategy::emulate) {
     emulate(site, address, thread);
     ++counters_.emulated;
@@ -85,12 +86,12 @@ StepOverStart StepOverEngine::start(threads::Thread& thread) {
     // Stop-everything fallback: the caller holds every other thread while this one steps
     // over the original instruction in place.
     memory().write(address, std::span(site.code.data(), 1));
-    active_[thread.tid] = Active{address, plans_[address], true};
+    active_[thread.tid] = Active{address, plan, true};
     ++counters_.in_place;
     return {StepOverStart::Action::step, true};
   }
   thread.registers().set_pc(site.slot);
-  active_[thread.tid] = Active{address, plans_[address], false};
+  active_[thread.tid] = Active{address, plan, false};
   if (site.plan.strategy == Strategy::boosted) {
     ++counters_.boosted;
     return {StepOverStart::Action::run};

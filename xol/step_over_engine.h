@@ -18,7 +18,6 @@ namespace xolstub::xol {
 
 struct XolCounters {
   std::uint64_t emulated = 0, boosted = 0, stepped = 0, in_place = 0;
-  std::uint64_t traps_saved_by_boost = 0;
 };
 
 class StepOverEngine : public threads::StepOverHandler {
@@ -56,7 +55,7 @@ private:
     std::shared_ptr<const SitePlan> plan;
     bool in_place;
   };
-  SitePlan& plan_for(std::uint64_t address, threads::Thread& thread);
+  std::shared_ptr<SitePlan> plan_for(std::uint64_t address, threads::Thread& thread);
   void emulate(const SitePlan& site, std::uint64_t address, threads::Thread& thread);
 
   threads::Inferior& inferior_;

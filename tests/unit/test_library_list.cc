@@ -39,16 +39,17 @@ public:
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
-      if (stop_at_exec) ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+      ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
       ::execl(path, path, "5", static_cast<char*>(nullptr));
       ::_exit(127);
     }
-    if (stop_at_exec) {
-      int status = 0;
-      REQUIRE(::waitpid(pid_, &status, 0) == pid_);
-      REQUIRE(WIFSTOPPED(status));
-      REQUIRE(WSTOPSIG(status) == SIGTRAP);
-    }
+    // Always wait for the exec stop: until then the child is a copy of this test binary, whose
+    // own libc and link_map a test polling /proc/PID/maps would otherwise find.
+    int status = 0;
+    REQUIRE(::waitpid(pid_, &status, 0) == pid_);
+    REQUIRE(WIFSTOPPED(status));
+    REQUIRE(WSTOPSIG(status) == SIGTRAP);
+    if (!stop_at_exec) REQUIRE(::ptrace(PTRACE_DETACH, pid_, nullptr, nullptr) == 0);
   }
   ~Child() {
     ::kill(pid_, SIGKILL);

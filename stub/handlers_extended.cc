@@ -7,7 +7,6 @@
 #include "stub/packet_args.h"
 #include "stub/server.h"
 #include "stub/session.h"
-#include "stub/stop_reply.h"
 
 namespace xolstub::stub {
 namespace {
@@ -24,7 +23,7 @@ std::string_view after_colon(std::string_view packet) {
 }
 
 void reply_with_new_process(Session& session) {
-  session.reply(format_stop_reply(session.debuggee()->last_stop(), session));
+  session.reply_stop(session.debuggee()->last_stop());
 }
 
 // vRun;PROGRAM;ARG... (all hex); an empty PROGRAM means the one started last.

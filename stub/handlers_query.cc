@@ -9,7 +9,6 @@
 #include "stub/packet_args.h"
 #include "stub/server.h"
 #include "stub/session.h"
-#include "stub/stop_reply.h"
 
 namespace xolstub::stub {
 namespace {
@@ -47,7 +46,7 @@ void handle_last_stop(Session& session, std::string_view) {
     session.reply("W00");  // --multi before `run`: nothing has lived yet
     return;
   }
-  session.reply(format_stop_reply(target->last_stop(), session));
+  session.reply_stop(target->last_stop());
 }
 
 bool thread_exists(Session& session, const ThreadId& id) {

@@ -98,6 +98,11 @@ void Session::reply_error(int code, std::string_view why) {
 
 void Session::on_stop(const threads::StopReport& stop) {
   waiting_for_stop = false;
+  reply_stop(stop);
+}
+
+void Session::reply_stop(const threads::StopReport& stop) {
+  general_thread = stop.process_gone() ? ThreadId{} : ThreadId{ThreadId::any, stop.tid};
   reply(format_stop_reply(stop, *this));
 }
 

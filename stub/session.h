@@ -43,6 +43,9 @@ public:
   void reply_error(int code, std::string_view why);
   // The target stopped while this client waited for it.
   void on_stop(const threads::StopReport& stop);
+  // Sends a stop reply. The thread it names becomes the general thread, as GDB assumes in
+  // all-stop (remote.c record_currthread): its next `g` without an `Hg` is for that thread.
+  void reply_stop(const threads::StopReport& stop);
   // Closes once the last reply is out (after `monitor exit`, D or k with --once).
   void finish();
 

@@ -85,9 +85,12 @@ bool Inferior::all_stopped() const {
                      [](const auto& entry) { return entry.second.state == Thread::State::stopped; });
 }
 
+// `step` is the client's (or range stepping's) single-step; a step-over that steps in a slot or in
+// place adds its own, which classify_trap never mistakes for the client's.
 void Inferior::resume_thread(Thread& thread, bool step, int signal) {
   thread.flush_registers();
   thread.stepping = step;
+  step = step || thread.step_over_steps;
   if (event_log_enabled())
     log_event(std::string(step ? "PTRACE_SINGLESTEP" : "PTRACE_CONT") + " thread " + std::to_string(thread.tid) +
               " signal " + std::to_string(signal));
@@ -124,7 +127,7 @@ StepOverStart Inferior::begin_step_over(Thread& thread) {
 void Inferior::resume_one_past_site(Thread& thread, bool step) {
   if (sits_on_hit_site(thread)) begin_step_over(thread);
   thread.hit_site.reset();
-  resume_thread(thread, step || thread.step_over_steps, 0);
+  resume_thread(thread, step, 0);
 }
 
 void Inferior::resume_held() {
@@ -143,7 +146,7 @@ void Inferior::keep_running(Thread& thread) {
     thread.stop_requested = false;
     return;
   }
-  resume_one_past_site(thread, thread.stepping && !thread.step_over_steps);
+  resume_one_past_site(thread, thread.stepping);
 }
 
 std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> requests) {
@@ -181,38 +184,46 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
     if (entry.request->signal != 0 || !sits_on_hit_site(thread)) thread.hit_site.reset();
     if (thread.hit_site) stepping_sites.insert(*thread.hit_site);
   }
-  // A breakpoint the client removed stays in memory only while nothing but the threads
-  // stepping over it runs (GDB's own z0/step/Z0); when other threads run too, it goes now, and
-  // a thread on it simply executes the original instruction.
-  bool only_steppers = std::all_of(plan.begin(), plan.end(), [](const Plan& p) { return p.thread->hit_site.has_value(); });
+  // A breakpoint the client removed stays in memory only while nothing runs but threads taking
+  // one plain step off it (GDB's own z0/step/Z0); when any thread continues or range-steps, it
+  // goes now (that thread could come round to it again), and a thread on it simply executes the
+  // original instruction.
+  bool only_steppers = std::all_of(plan.begin(), plan.end(), [](const Plan& p) {
+    return p.thread->hit_site && p.request->step && p.request->range_start == p.request->range_end;
+  });
   if (before_resume) before_resume(only_steppers ? stepping_sites : std::set<std::uint64_t>{});
   for (auto& entry : plan)
     if (entry.thread->hit_site && !is_our_int3(*entry.thread->hit_site)) entry.thread->hit_site.reset();
 
+  // A client's step over an emulated instruction is finished before anything runs; if it left
+  // the step's range it is reported at once, before any other thread is moved into a slot (the
+  // client would read a slot address) or has its int3 lifted for an in-place step.
+  for (auto& entry : plan) {
+    Thread& thread = *entry.thread;
+    if (!thread.hit_site || !thread.client_step) continue;
+    if (begin_step_over(thread).action != StepOverStart::Action::done) continue;
+    std::uint64_t pc = thread.registers().pc();
+    if (pc < thread.range_start || pc >= thread.range_end) {
+      running_ = false;
+      return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
+    }
+  }
   // An instruction that can only be stepped in place goes first, alone; the rest wait.
   Thread* exclusive = nullptr;
-  std::optional<StopReport> completed_step;
   for (auto& entry : plan) {
     Thread& thread = *entry.thread;
     if (!thread.hit_site) continue;
     StepOverStart start = begin_step_over(thread);
-    if (start.action == StepOverStart::Action::done && thread.client_step && !completed_step)
-      completed_step = StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
     if (start.exclusive && !exclusive) exclusive = &thread;
   }
   running_ = !plan.empty();
-  if (completed_step) {
-    // The client's step is already done: report it as any stop (nothing else runs).
-    running_ = false;
-    return completed_step;
-  }
   for (auto& entry : plan) {
     Thread& thread = *entry.thread;
     if (exclusive && &thread != exclusive) {
       held_.push_back({thread.tid, entry.request->step, entry.request->signal});
       continue;
     }
-    resume_thread(thread, entry.request->step || thread.step_over_steps, entry.request->signal);
+    resume_thread(thread, entry.request->step, entry.request->signal);
   }
   return std::nullopt;
 }
@@ -355,7 +366,6 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
         return std::nullopt;
       }
       step_over_done = true;  // the client's single-step: classified below as one
-      thread->stepping = true;
     }
   }
 

@@ -24,7 +24,7 @@ struct Thread {
   // False for a new thread whose first stop came before its parent's clone event.
   bool announced = true;
   bool stop_requested = false;  // PTRACE_INTERRUPT sent and its stop not seen yet
-  bool stepping = false;        // last resumed with PTRACE_SINGLESTEP
+  bool stepping = false;        // last resumed to single-step for the client (not a step-over's own step)
   std::uint64_t range_start = 0, range_end = 0;  // range stepping: step on silently inside
   bool client_step = false;     // the client asked for a single-step (not our own step-over)
   // The breakpoint this thread last stopped on (PC back on the int3): resuming it from there

@@ -190,20 +190,16 @@ std::vector<std::uint8_t> build_slot(const InstructionPlan& plan, std::span<cons
         slot_next + static_cast<std::uint64_t>(check.insn->detail->x86.disp) != operand)
       throw std::runtime_error("relocating " + plan.text + " did not give the same instruction");
   }
-  if (plan.strategy == Strategy::boosted) {
-    std::int64_t rel = static_cast<std::int64_t>(original_next - (slot_next + 5));
-    if (!fits_int32(rel)) throw std::runtime_error("the slot is out of jmp reach of " + plan.text);
-    std::int32_t rel32 = static_cast<std::int32_t>(rel);
-    out.push_back(0xe9);
-    std::uint8_t raw[4];
-    std::memcpy(raw, &rel32, 4);
-    out.insert(out.end(), raw, raw + 4);
-  } else {
-    // A step that is reported one instruction late (seen after `syscall`) lands on a nop,
-    // never on code that is not ours; the int3 catches anything that runs on.
-    out.push_back(0x90);
-    out.push_back(0xcc);
-  }
+  // Both kinds end in `jmp original_next`: a boosted copy runs on through it, a stepped one stops
+  // before it, and a thread that starts life in the slot (the child of a `clone` syscall
+  // stepped here) or a step reported one instruction late still ends up in the program's code.
+  std::int64_t rel = static_cast<std::int64_t>(original_next - (slot_next + 5));
+  if (!fits_int32(rel)) throw std::runtime_error("the slot is out of jmp reach of " + plan.text);
+  std::int32_t rel32 = static_cast<std::int32_t>(rel);
+  out.push_back(0xe9);
+  std::uint8_t raw[4];
+  std::memcpy(raw, &rel32, 4);
+  out.insert(out.end(), raw, raw + 4);
   return out;
 }
 

@@ -125,9 +125,12 @@ Settled StepOverEngine::settle(threads::Thread& thread, bool trapped) {
     registers.set_pc(active.site);
     return Settled::rolled_back;
   }
-  bool in_slot_tail = pc >= slot_next && pc <= slot_next + 1;  // on the jmp back, or the nop pad
-  if (in_slot_tail) registers.set_pc(original_next);
-  if (plan.strategy == Strategy::step_fixup && trapped) {
+  // The instruction ran. Its fix-ups apply whatever stopped the thread (a step trap, a signal
+  // that came with it, the clone or fork event of a stepped `syscall`), and from here on the
+  // thread is in the program's code.
+  bool on_jmp_back = pc == slot_next;
+  if (on_jmp_back) registers.set_pc(original_next);
+  if (plan.strategy == Strategy::step_fixup) {
     user_regs_struct& regs = registers.gprs();
     if (plan.fixup == Fixup::call_return) {
       std::uint64_t pushed = memory().read_value<std::uint64_t>(regs.rsp);
@@ -140,10 +143,11 @@ Settled StepOverEngine::settle(threads::Thread& thread, bool trapped) {
       regs.rcx = original_next;
       registers.mark_gprs_dirty();
     }
+    return Settled::completed;
   }
-  if (in_slot_tail || plan.strategy == Strategy::step_fixup) return Settled::completed;
-  // A boosted thread that left the slot by itself: this stop is about something else.
-  return Settled::not_ours;
+  // A boosted thread that left the slot by itself (a `ret`, a taken branch, the jmp back):
+  // this stop is about something else.
+  return on_jmp_back ? Settled::completed : Settled::not_ours;
 }
 
 void StepOverEngine::forget_all() {

@@ -328,6 +328,23 @@ std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code,
   return StopReport{StopReport::Reason::signal, thread.tid, SIGTRAP};
 }
 
+// PTRACE_INTERRUPT's stop is reported before a SIGTRAP the thread has already raised (an int3,
+// a single-step) and left queued. That trap must be seen now, while the breakpoint it belongs to
+// is certainly still known (the client may remove it before the thread next runs, and a trap
+// nobody recognises reaches it as a SIGTRAP with the PC one past the int3): resumed, the thread
+// stops again at once, before running any instruction, and reports it.
+bool Inferior::trap_overtaken(Thread& thread) {
+  try {
+    if (!ptrace_sigtrap_queued(thread.tid)) return false;
+    log_event("thread " + std::to_string(thread.tid) + ": a SIGTRAP is queued behind the interrupt; resumed to take it");
+    thread.flush_registers();
+    ptrace_cont(thread.tid, 0);
+    return true;
+  } catch (const PtraceError&) {
+    return false;  // gone: its exit is reported next
+  }
+}
+
 std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
   Thread* thread = find_thread(tid);
   if (!thread) {
@@ -341,6 +358,8 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     log_event("event thread " + std::to_string(tid) + ": " + describe(event));
   Thread::State previous = thread->state;
   bool announced = thread->announced;
+  if (event.kind == WaitEvent::Kind::event_stop && previous == Thread::State::running && trap_overtaken(*thread))
+    return std::nullopt;
   thread->state = Thread::State::stopped;
 
   // A thread on its way past a breakpoint: put it where the program is before anything else

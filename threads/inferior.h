@@ -82,6 +82,7 @@ private:
   std::optional<StopReport> report(Thread& thread, StopReport stop);
   std::optional<StopReport> finish_stop_if_complete();
   std::optional<StopReport> process_gone(StopReport stop);
+  bool trap_overtaken(Thread& thread);
   void resume_thread(Thread& thread, bool step, int signal);
   bool is_our_int3(std::uint64_t address) const;
   bool sits_on_hit_site(Thread& thread);

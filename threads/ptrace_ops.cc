@@ -50,4 +50,17 @@ void ptrace_set_siginfo(pid_t tid, const void* siginfo) {
   check(ptrace(PTRACE_SETSIGINFO, tid, nullptr, siginfo), "PTRACE_SETSIGINFO", tid);
 }
 
+bool ptrace_sigtrap_queued(pid_t tid) {
+  __ptrace_peeksiginfo_args args{};
+  args.off = 0;
+  args.flags = 0;  // the thread's own queue: a trap is always sent to the thread that raised it
+  args.nr = 8;
+  siginfo_t queued[8];
+  long count = ptrace(PTRACE_PEEKSIGINFO, tid, &args, queued);
+  check(count, "PTRACE_PEEKSIGINFO", tid);
+  for (long i = 0; i < count; ++i)
+    if (queued[i].si_signo == SIGTRAP) return true;
+  return false;
+}
+
 } // namespace xolstub::threads

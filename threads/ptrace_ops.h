@@ -31,5 +31,8 @@ unsigned long ptrace_event_message(pid_t tid);
 // False when the thread is not in a signal-delivery-stop (no siginfo to read).
 bool ptrace_siginfo(pid_t tid, void* siginfo_out);
 void ptrace_set_siginfo(pid_t tid, const void* siginfo);
+// Is a SIGTRAP queued for this thread alone (PTRACE_PEEKSIGINFO)? An int3 or a single-step trap
+// raced by PTRACE_INTERRUPT: the interrupt's stop is reported first, the trap on the next resume.
+bool ptrace_sigtrap_queued(pid_t tid);
 
 } // namespace xolstub::threads

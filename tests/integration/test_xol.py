@@ -13,6 +13,7 @@ from harness import DebugTestCase, mark, source_line
 
 CALLS = 8 * 100
 REPORT = source_line("xol_hammer", "report")
+LOOP = source_line("xol_hammer", "loop")
 LOADS = ["xol_vex_load", "xol_evex_load", "xol_sse_load", "xol_lea"]
 
 
@@ -72,6 +73,33 @@ class XolTest(DebugTestCase):
                      "movdqu xmm4, xmmword ptr [rip", "lea rax, [rip"]:
             self.assertMatch(rf"boosted \(slot 0x[0-9a-f]+\)  {re.escape(text)}", xol)
         self.assertMatch(r"\b0 in place", xol)
+
+    def test_breakpoint_deleted_while_other_threads_are_on_it(self):
+        """GDB deletes a breakpoint that other threads have just hit too (their traps were in
+        flight when the stub stopped them): none of them may see a SIGTRAP or lose a step."""
+        commands = ["break main", "continue"]
+        for _ in range(40):
+            commands += ["break hot", "continue", "delete"]
+        commands += [mark("end"), "continue"]
+        s = self.debug("xol_hammer", [], commands, timeout=240)
+        self.assertEqual(len(re.findall(r"hit Breakpoint \d+, hot \(", s.stdout)), 40, s.describe())
+        self.assertNotIn("SIGTRAP", s.stdout + s.gdb.stderr, s.describe())
+        self.assertMatch(r"\[Inferior 1 \(process \d+\) exited normally\]", s.section("end"))
+        self.assertEqual(s.server_out, undebugged_output("xol_hammer"), s.describe())
+
+    def test_next_while_other_threads_hit_a_conditional_breakpoint(self):
+        """One thread `next`s through its loop while seven others keep hitting a breakpoint whose
+        condition GDB finds false. The stepping thread's single-step traps race the interrupts
+        that stop it for the others' hits: none may be lost or reach GDB as a SIGTRAP."""
+        commands = ["break main", "continue", f"break xol_hammer.c:{LOOP} if id == 0", "continue",
+                    mark("steps")] + ["next"] * 30 + [mark("end"), "delete", "continue"]
+        s = self.debug("xol_hammer", [], commands, timeout=240)
+        self.assertNotIn("SIGTRAP", s.stdout + s.gdb.stderr, s.describe())
+        steps = s.section("steps")
+        self.assertNotIn("[Inferior 1", steps, s.describe())
+        self.assertEqual(len(re.findall(r"^\d+\t", steps, re.M)), 30, s.describe())  # one source line per next
+        self.assertMatch(r"\[Inferior 1 \(process \d+\) exited normally\]", s.section("end"))
+        self.assertEqual(s.server_out, undebugged_output("xol_hammer"), s.describe())
 
 
 if __name__ == "__main__":

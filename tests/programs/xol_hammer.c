@@ -46,7 +46,7 @@ static void* worker(void* arg) {
   long id = (long)arg, sum = 0;
   uint64_t loads = 0;
   for (long i = 0; i < CALLS; i++) {
-    sum += hot(id * 1000 + i);
+    sum += hot(id * 1000 + i); /* @loop */
     loads += rip_relative_loads();
   }
   return (void*)(uintptr_t)(sum ^ (long)loads);

@@ -60,6 +60,10 @@ void BreakpointSites::remove_all_of(OwnerId owner) {
   }
 }
 
+void BreakpointSites::restore_all_into(const threads::ProcessMemory& memory) const {
+  for (const auto& [address, site] : sites_) memory.write(address, std::span(&site.original, 1));
+}
+
 void BreakpointSites::remove_all() {
   if (!inferior_.gone())
     for (const auto& [address, site] : sites_) restore(address, site);

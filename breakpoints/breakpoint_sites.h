@@ -32,6 +32,9 @@ public:
   void remove_all_of(OwnerId owner);
   // Restores every original byte (detach, kill, shutdown).
   void remove_all();
+  // Writes every original byte into another copy of the address space (a fork child's),
+  // keeping the sites here.
+  void restore_all_into(const threads::ProcessMemory& memory) const;
   // The process exec'd: its memory holds none of our int3s any more.
   void forget_all() { sites_.clear(); }
 

@@ -20,6 +20,12 @@ Debuggee::Debuggee(std::unique_ptr<threads::Inferior> inferior)
   inferior_->is_retired_site = [sites](std::uint64_t address) { return sites->is_retired(address); };
   inferior_->before_resume = [sites](const std::set<std::uint64_t>& stepping) { sites->purge_retired(stepping); };
   sites_->on_code_changed = [engine](std::uint64_t address) { engine->forget_site(address); };
+  // A fork child is not debugged: it leaves with the program's own code and no XOL areas.
+  inferior_->on_fork_child = [sites, engine](threads::Thread& child, const threads::ProcessMemory& memory) {
+    engine->leave_slot(child);
+    sites->restore_all_into(memory);
+    engine->unmap_areas(child, memory);
+  };
   inferior_->on_exec = [sites, engine] {
     sites->forget_all();
     engine->forget_all();
@@ -53,7 +59,7 @@ void Debuggee::detach() {
   // Every thread is out of the slots now (settled at its stop): the areas can go.
   if (xol_->areas() > 0 && !inferior_->threads().empty()) {
     try {
-      xol_->unmap_areas(inferior_->threads().begin()->second);
+      xol_->unmap_areas(inferior_->threads().begin()->second, inferior_->memory());
     } catch (const std::exception&) {
       // A thread that cannot run the munmap leaves a small unused mapping; nothing breaks.
     }

@@ -13,21 +13,6 @@
 #include "threads/wait_event.h"
 
 namespace xolstub::threads {
-namespace {
-std::string describe(const WaitEvent& event) {
-  switch (event.kind) {
-  case WaitEvent::Kind::signal_stop: return "signal " + std::to_string(event.signal);
-  case WaitEvent::Kind::trap_stop: return "SIGTRAP si_code " + std::to_string(event.trap_code);
-  case WaitEvent::Kind::event_stop: return "PTRACE_EVENT_STOP signal " + std::to_string(event.signal);
-  case WaitEvent::Kind::clone: return "clone, new thread " + std::to_string(event.new_tid);
-  case WaitEvent::Kind::exec: return "exec (was thread " + std::to_string(event.former_tid) + ")";
-  case WaitEvent::Kind::syscall_stop: return "syscall stop";
-  case WaitEvent::Kind::exited: return "exited with status " + std::to_string(event.status);
-  case WaitEvent::Kind::killed: return "killed by signal " + std::to_string(event.signal);
-  }
-  return "?";
-}
-} // namespace
 
 Inferior::Inferior(pid_t pid, bool attached)
     : pid_(pid), attached_(attached), memory_(std::make_unique<ProcessMemory>(pid)) {}
@@ -346,9 +331,17 @@ bool Inferior::trap_overtaken(Thread& thread) {
 }
 
 std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
+  if (auto child = vfork_children_.find(tid); child != vfork_children_.end()) {
+    handle_vfork_child(child->second, status);
+    return std::nullopt;
+  }
   Thread* thread = find_thread(tid);
   if (!thread) {
     if (WIFEXITED(status) || WIFSIGNALED(status)) return std::nullopt;
+    if (!is_our_thread(tid)) {
+      early_children_.insert(tid);  // a fork child's first stop, before its parent's event
+      return std::nullopt;
+    }
     // A new thread whose first stop arrived before its parent's clone event.
     thread = &threads_.emplace(tid, Thread(tid, Thread::State::starting)).first->second;
     thread->announced = false;
@@ -424,6 +417,11 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     keep_running(*thread);
     return finish_stop_if_complete();
 
+  case WaitEvent::Kind::fork:
+    handle_fork(event);
+    keep_running(*thread);
+    return finish_stop_if_complete();
+
   case WaitEvent::Kind::exec:
     // The other threads are gone and the address space is new.
     for (auto it = threads_.begin(); it != threads_.end();) it = it->first == pid_ ? std::next(it) : threads_.erase(it);
@@ -461,6 +459,7 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
 
 void Inferior::kill() {
   if (gone_) return;
+  let_vfork_children_go();
   ::kill(pid_, SIGKILL);
   // Reap every thread; the leader reports last.
   for (;;) {
@@ -488,6 +487,7 @@ void Inferior::stop_all_and_wait() {
 
 void Inferior::detach() {
   stop_all_and_wait();
+  let_vfork_children_go();
   if (gone_) return;
   for (auto& [tid, thread] : threads_) {
     int signal = thread.pending && thread.pending->reason == StopReport::Reason::signal ? thread.pending->signal : 0;

@@ -20,6 +20,7 @@
 #include "threads/step_over.h"
 #include "threads/stop_report.h"
 #include "threads/thread.h"
+#include "threads/wait_event.h"
 
 namespace xolstub::threads {
 
@@ -57,6 +58,9 @@ public:
   std::function<void(const std::set<std::uint64_t>&)> before_resume;
   // Called after the process exec'd: its memory, and every int3 in it, is new.
   std::function<void()> on_exec;
+  // Called with a fork child, stopped, before it is let go: it must leave with none of our
+  // int3s or XOL areas in its copy of the memory.
+  std::function<void(Thread& child, const ProcessMemory& child_memory)> on_fork_child;
   // Signals delivered to the program without stopping it (QPassSignals).
   std::set<int> pass_signals;
 
@@ -83,6 +87,12 @@ private:
   std::optional<StopReport> finish_stop_if_complete();
   std::optional<StopReport> process_gone(StopReport stop);
   bool trap_overtaken(Thread& thread);
+  // inferior_forks.cc: fork and vfork children.
+  bool is_our_thread(pid_t tid) const;
+  void wait_for_first_stop(pid_t child);
+  void handle_fork(const WaitEvent& event);
+  void handle_vfork_child(Thread& child, int status);
+  void let_vfork_children_go();
   void resume_thread(Thread& thread, bool step, int signal);
   bool is_our_int3(std::uint64_t address) const;
   bool sits_on_hit_site(Thread& thread);
@@ -103,6 +113,8 @@ private:
   bool interrupting_ = false;             // a Ctrl-C is being turned into a stop
   pid_t interrupted_tid_ = 0;             // the thread that Ctrl-C is reported for
   std::set<pid_t> exited_early_;          // threads gone before their clone event was read
+  std::set<pid_t> early_children_;        // fork children whose first stop came before the fork event
+  std::map<pid_t, Thread> vfork_children_;  // share our memory, int3s included, until exec or exit
   struct Held { pid_t tid; bool step; int signal; };
   std::vector<Held> held_;                // waiting for an in-place step-over to finish
 };

@@ -19,7 +19,8 @@ void check(long result, const char* request, pid_t tid) {
 } // namespace
 
 long default_ptrace_options(bool kill_with_stub) {
-  long options = PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACESYSGOOD;
+  long options = PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC |
+                 PTRACE_O_TRACESYSGOOD;
   return kill_with_stub ? options | PTRACE_O_EXITKILL : options;
 }
 

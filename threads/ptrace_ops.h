@@ -17,8 +17,8 @@ private:
   int error_;
 };
 
-// The options every thread is traced with: new threads are traced automatically and exec is an
-// event. A program the stub started also dies with the stub (a dead stub must not leave int3s
+// The options every thread is traced with: new threads are traced automatically, exec is an
+// event, and fork/vfork children are caught so none leaves with our int3s in it. A program the stub started also dies with the stub (a dead stub must not leave int3s
 // in a live program); one it attached to is the user's and only gets detached.
 long default_ptrace_options(bool kill_with_stub);
 

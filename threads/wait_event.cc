@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <csignal>
+#include <string>
 
 #include "threads/ptrace_ops.h"
 
@@ -30,6 +31,12 @@ WaitEvent decode_wait_status(pid_t tid, int status) {
   switch (ptrace_event) {
   case PTRACE_EVENT_CLONE:
     event.kind = WaitEvent::Kind::clone;
+    event.new_tid = static_cast<pid_t>(ptrace_event_message(tid));
+    return event;
+  case PTRACE_EVENT_FORK:
+  case PTRACE_EVENT_VFORK:
+    event.kind = WaitEvent::Kind::fork;
+    event.vfork = ptrace_event == PTRACE_EVENT_VFORK;
     event.new_tid = static_cast<pid_t>(ptrace_event_message(tid));
     return event;
   case PTRACE_EVENT_EXEC:
@@ -65,6 +72,21 @@ pid_t wait_retrying(pid_t pid, int* status, int options) {
     pid_t result = ::waitpid(pid, status, options);
     if (result >= 0 || errno != EINTR) return result;
   }
+}
+
+std::string describe(const WaitEvent& event) {
+  switch (event.kind) {
+  case WaitEvent::Kind::signal_stop: return "signal " + std::to_string(event.signal);
+  case WaitEvent::Kind::trap_stop: return "SIGTRAP si_code " + std::to_string(event.trap_code);
+  case WaitEvent::Kind::event_stop: return "PTRACE_EVENT_STOP signal " + std::to_string(event.signal);
+  case WaitEvent::Kind::clone: return "clone, new thread " + std::to_string(event.new_tid);
+  case WaitEvent::Kind::fork: return std::string(event.vfork ? "vfork" : "fork") + ", child " + std::to_string(event.new_tid);
+  case WaitEvent::Kind::exec: return "exec (was thread " + std::to_string(event.former_tid) + ")";
+  case WaitEvent::Kind::syscall_stop: return "syscall stop";
+  case WaitEvent::Kind::exited: return "exited with status " + std::to_string(event.status);
+  case WaitEvent::Kind::killed: return "killed by signal " + std::to_string(event.signal);
+  }
+  return "?";
 }
 
 } // namespace xolstub::threads

@@ -2,6 +2,8 @@
 #pragma once
 #include <sys/types.h>
 
+#include <string>
+
 namespace xolstub::threads {
 
 struct WaitEvent {
@@ -10,6 +12,7 @@ struct WaitEvent {
     trap_stop,      // SIGTRAP from int3, single-step or a hardware debug event
     event_stop,     // PTRACE_EVENT_STOP: our PTRACE_INTERRUPT, a group-stop, or a new thread's first stop
     clone,          // PTRACE_EVENT_CLONE: `new_tid` is the new thread
+    fork,           // PTRACE_EVENT_FORK / _VFORK: `new_tid` is the child process (`vfork` says which)
     exec,           // PTRACE_EVENT_EXEC: `former_tid` is the thread that called execve
     syscall_stop,   // syscall entry or exit (PTRACE_O_TRACESYSGOOD)
     exited,         // WIFEXITED: `status` is the exit code
@@ -22,7 +25,11 @@ struct WaitEvent {
   int trap_code = 0;   // si_code of a SIGTRAP (TRAP_TRACE, TRAP_BRKPT, SI_KERNEL, ...)
   pid_t new_tid = 0;
   pid_t former_tid = 0;
+  bool vfork = false;
 };
+
+// One line for --debug.
+std::string describe(const WaitEvent& event);
 
 // Decodes a status; reads siginfo and event messages from the (stopped) thread as needed.
 WaitEvent decode_wait_status(pid_t tid, int status);

@@ -1,9 +1,11 @@
 #include "xol/step_over_engine.h"
 
+#include <csignal>
 #include <cstring>
 #include <sstream>
 
 #include "threads/event_log.h"
+#include "threads/ptrace_ops.h"
 
 namespace xolstub::xol {
 
@@ -73,6 +75,18 @@ void StepOverEngine::emulate(const SitePlan& site, std::uint64_t address, thread
   thread.registers().mark_gprs_dirty();
 }
 
+// A signal about to be delivered from a slot names the slot as the faulting instruction
+// (si_addr of SIGILL, SIGFPE, SIGTRAP, and SIGSEGV/SIGBUS on an instruction fetch): name the
+// original instead, so no signal frame ever holds a slot address.
+void StepOverEngine::hide_slot_in_siginfo(pid_t tid, std::uint64_t slot, std::uint64_t site) {
+  siginfo_t info{};
+  if (!threads::ptrace_siginfo(tid, &info)) return;  // an interrupt or event stop: no signal
+  auto address = reinterpret_cast<std::uint64_t>(info.si_addr);
+  if (address < slot || address >= slot + slot_size) return;
+  info.si_addr = reinterpret_cast<void*>(site + (address - slot));
+  threads::ptrace_set_siginfo(tid, &info);
+}
+
 StepOverStart StepOverEngine::start(threads::Thread& thread) {
   std::uint64_t address = thread.registers().pc();
   std::shared_ptr<SitePlan> plan = plan_for(address, thread);
@@ -120,9 +134,11 @@ Settled StepOverEngine::settle(threads::Thread& thread, bool trapped) {
   const std::uint64_t slot_next = slot + plan.length;
   const std::uint64_t original_next = active.site + plan.length;
   if (pc == slot) {
-    // Not executed yet (a signal or an interrupt came first), or a rep string instruction
-    // part-way: either way the program is at the original instruction.
+    // Not executed yet (a signal or an interrupt came first), a fault, or a rep string
+    // instruction part-way: either way the program is at the original instruction, and so is
+    // the faulting address a SIGILL/SIGFPE/SIGTRAP handler will read.
     registers.set_pc(active.site);
+    if (!trapped) hide_slot_in_siginfo(thread.tid, slot, active.site);
     return Settled::rolled_back;
   }
   // The instruction ran. Its fix-ups apply whatever stopped the thread (a step trap, a signal
@@ -156,7 +172,22 @@ void StepOverEngine::forget_all() {
   areas_.forget();
 }
 
-void StepOverEngine::unmap_areas(threads::Thread& thread) { areas_.unmap_all(thread, memory()); }
+void StepOverEngine::leave_slot(threads::Thread& thread) const {
+  std::uint64_t pc = thread.registers().pc();
+  if (!areas_.contains(pc)) return;
+  for (const auto& [site, plan] : plans_) {
+    if (plan->slot == 0 || pc < plan->slot || pc > plan->slot + plan->plan.length) continue;
+    bool executed = pc != plan->slot;
+    std::uint64_t original_next = site + plan->plan.length;
+    thread.registers().set_pc(executed ? original_next : site);
+    user_regs_struct& regs = thread.registers().gprs();
+    if (executed && plan->plan.fixup == Fixup::syscall && regs.rcx == pc) {
+      regs.rcx = original_next;
+      thread.registers().mark_gprs_dirty();
+    }
+    return;
+  }
+}
 
 std::string StepOverEngine::report() const {
   std::ostringstream out;

@@ -33,8 +33,14 @@ public:
   void forget_site(std::uint64_t address) { plans_.erase(address); }
   // The address space was replaced (exec): areas, slots and plans are gone with it.
   void forget_all();
-  // Unmaps the areas (detach), through a stopped thread.
-  void unmap_areas(threads::Thread& thread);
+  // Unmaps the areas through a stopped thread of the process `memory` belongs to: ours at
+  // detach, or a fork child's copy.
+  void unmap_areas(threads::Thread& thread, const threads::ProcessMemory& memory) const {
+    areas_.unmap_all(thread, memory);
+  }
+  // A fork child made by a `syscall` stepped in a slot starts there: put it at the original
+  // next instruction (rcx too) before its copy of the areas goes.
+  void leave_slot(threads::Thread& thread) const;
   bool in_slot(std::uint64_t pc) const { return areas_.contains(pc); }
 
   const XolCounters& counters() const { return counters_; }
@@ -57,6 +63,7 @@ private:
   };
   std::shared_ptr<SitePlan> plan_for(std::uint64_t address, threads::Thread& thread);
   void emulate(const SitePlan& site, std::uint64_t address, threads::Thread& thread);
+  static void hide_slot_in_siginfo(pid_t tid, std::uint64_t slot, std::uint64_t site);
 
   threads::Inferior& inferior_;
   const threads::ProcessMemory& memory() const { return inferior_.memory(); }

@@ -89,10 +89,9 @@ std::uint64_t XolAreas::map_near(std::uint64_t near, threads::Thread& thread, co
                            " (or the program may not map executable memory)");
 }
 
-void XolAreas::unmap_all(threads::Thread& thread, const threads::ProcessMemory& memory) {
+void XolAreas::unmap_all(threads::Thread& thread, const threads::ProcessMemory& memory) const {
   for (const Area& area : areas_)
     threads::remote_syscall(thread, memory, SYS_munmap, {area.start, area_size, 0, 0, 0, 0});
-  areas_.clear();
 }
 
 } // namespace xolstub::xol

@@ -29,8 +29,9 @@ public:
   bool contains(std::uint64_t address) const;
   std::size_t areas() const { return areas_.size(); }
   std::size_t slots() const { return slots_; }
-  // Unmaps every area (detach); `thread` runs the munmap calls.
-  void unmap_all(threads::Thread& thread, const threads::ProcessMemory& memory);
+  // Unmaps every area through `thread`, which runs the munmap calls: at detach, or in a fork
+  // child (its copy of the address space has the areas too; ours keeps them).
+  void unmap_all(threads::Thread& thread, const threads::ProcessMemory& memory) const;
   // exec: the areas went with the old address space.
   void forget() {
     areas_.clear();

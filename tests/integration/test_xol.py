@@ -101,6 +101,37 @@ class XolTest(DebugTestCase):
         self.assertMatch(r"\[Inferior 1 \(process \d+\) exited normally\]", s.section("end"))
         self.assertEqual(s.server_out, undebugged_output("xol_hammer"), s.describe())
 
+    def test_signals_never_see_a_slot_address(self):
+        """SIGALRM every 500 us while four threads pass a breakpoint, then a SIGFPE raised by an
+        idiv run out of line: handlers see only the program's own addresses."""
+        commands = ["break main", "continue", "break hot", "ignore 2 1000000", "break *xol_div",
+                    "continue", mark("div"), "continue", mark("fpe"), "info breakpoints",
+                    "monitor xol", mark("end"), "continue"]
+        s = self.debug("xol_signals", [], commands, timeout=240)
+        self.assertMatch(r"hit Breakpoint 3, 0x[0-9a-f]+ in divide ", s.stdout)
+        self.assertMatch(r"received signal SIGFPE, Arithmetic exception", s.section("div"))
+        self.assertNotIn("SIGTRAP", s.stdout + s.gdb.stderr, s.describe())
+        self.assertEqual(hit_counts(s.section("fpe")).get(2), 4 * 200, s.describe())
+        self.assertMatch(r"boosted \(slot 0x[0-9a-f]+\)  idiv", s.gdb.stderr)
+        self.assertMatch(r"\[Inferior 1 \(process \d+\) exited normally\]", s.section("end"))
+        self.assertIn("alarms outside loaded objects = 0", s.server_out, s.describe())
+        self.assertIn("SIGFPE si_addr at xol_div, rip at xol_div", s.server_out, s.describe())
+        self.assertEqual(s.server_out, undebugged_output("xol_signals"), s.describe())
+
+    def test_fork_and_vfork_children_leave_without_our_int3s(self):
+        """A fork child gets the program's own bytes and no XOL areas before it is let go; a
+        vfork child, which shares the parent's memory, passes the breakpoint out of line until it
+        execs. Neither is reported to GDB, which was not told of them."""
+        commands = ["break main", "continue", "break hot", "ignore 2 1000000", "continue",
+                    mark("end"), "info breakpoints"]
+        s = self.debug("xol_fork", [], commands, timeout=120)
+        self.assertNotIn("SIGTRAP", s.stdout + s.gdb.stderr, s.describe())
+        self.assertIn("fork child: exited 0\n", s.server_out, s.describe())
+        self.assertIn("vfork child: exited 0\n", s.server_out, s.describe())
+        self.assertEqual(s.server_out, undebugged_output("xol_fork"), s.describe())
+        self.assertMatch(r"\[Inferior 1 \(process \d+\) exited normally\]", s.stdout)
+        self.assertEqual(hit_counts(s.section("end")).get(2), 30, s.describe())
+
 
 if __name__ == "__main__":
     unittest.main()

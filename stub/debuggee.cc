@@ -7,6 +7,7 @@ namespace xolstub::stub {
 Debuggee::Debuggee(std::unique_ptr<threads::Inferior> inferior)
     : inferior_(std::move(inferior)),
       sites_(std::make_unique<breakpoints::BreakpointSites>(*inferior_)),
+      hardware_(std::make_unique<breakpoints::HardwarePoints>(*inferior_)),
       last_stop_{threads::StopReport::Reason::signal, inferior_->pid(), SIGTRAP} {
   auto* sites = sites_.get();
   xol_ = std::make_unique<xol::StepOverEngine>(*inferior_, [sites](std::uint64_t address, std::size_t size) {
@@ -26,8 +27,9 @@ Debuggee::Debuggee(std::unique_ptr<threads::Inferior> inferior)
     sites->restore_all_into(memory);
     engine->unmap_areas(child, memory);
   };
-  inferior_->on_exec = [sites, engine] {
+  inferior_->on_exec = [sites, engine, hardware = hardware_.get()] {
     sites->forget_all();
+    hardware->forget_all();
     engine->forget_all();
   };
   // A thread that stopped for something else while we attached speaks first.
@@ -56,6 +58,7 @@ pid_t Debuggee::default_thread() {
 void Debuggee::detach() {
   inferior_->stop_all_and_wait();  // no thread may run into an int3 as it goes away
   sites_->remove_all();
+  if (!inferior_->gone()) inferior_->set_hardware_points({});
   // Every thread is out of the slots now (settled at its stop): the areas can go.
   if (xol_->areas() > 0 && !inferior_->threads().empty()) {
     try {

@@ -1,9 +1,10 @@
 // The process being debugged as the sessions see it: the traced inferior, its breakpoint
-// sites, and the last stop reported (what `?` answers).
+// sites and hardware points, and the last stop reported (what `?` answers).
 #pragma once
 #include <memory>
 
 #include "breakpoints/breakpoint_sites.h"
+#include "breakpoints/hardware_points.h"
 #include "threads/inferior.h"
 #include "xol/step_over_engine.h"
 
@@ -16,6 +17,7 @@ public:
 
   threads::Inferior& inferior() { return *inferior_; }
   breakpoints::BreakpointSites& sites() { return *sites_; }
+  breakpoints::HardwarePoints& hardware_points() { return *hardware_; }
   xol::StepOverEngine& xol() { return *xol_; }
   pid_t pid() const { return inferior_->pid(); }
   bool gone() const { return inferior_->gone(); }
@@ -34,6 +36,7 @@ private:
 
   std::unique_ptr<threads::Inferior> inferior_;
   std::unique_ptr<breakpoints::BreakpointSites> sites_;
+  std::unique_ptr<breakpoints::HardwarePoints> hardware_;
   std::unique_ptr<xol::StepOverEngine> xol_;
   threads::StopReport last_stop_;
 };

@@ -1,5 +1,6 @@
-// Software breakpoints: Z0 and z0 become references on refcounted int3 sites, owned by the
-// session that set them.
+// Breakpoints and watchpoints: Z0/z0 become references on refcounted int3 sites, Z1 (hbreak),
+// Z2 (watch) and Z4 (awatch) points in the debug registers, all owned by the session that set
+// them. Z3 (rwatch) gets the empty reply, as from gdbserver: x86 cannot watch reads alone.
 #include "rsp/hex.h"
 #include "stub/debuggee.h"
 #include "stub/handlers.h"
@@ -9,15 +10,37 @@
 namespace xolstub::stub {
 namespace {
 
+void handle_hardware_point(Session& session, Debuggee& target, bool insert, char type, std::uint64_t address,
+                           std::uint64_t length) {
+  using threads::HardwareKind;
+  HardwareKind kind = type == '1' ? HardwareKind::execute : type == '2' ? HardwareKind::write : HardwareKind::access;
+  // Z1's KIND is the breakpoint's size in bytes to GDB; the debug register watches one address.
+  threads::HardwarePoint point{kind, address, kind == HardwareKind::execute ? 1 : length};
+  try {
+    if (insert)
+      target.hardware_points().insert(point, session.id());
+    else
+      target.hardware_points().remove(point, session.id());
+  } catch (const std::exception& error) {
+    return session.reply_error(1, error.what());
+  }
+  session.reply_ok();
+}
+
 void handle_breakpoint(Session& session, std::string_view packet) {
   bool insert = packet[0] == 'Z';
   // Z TYPE,ADDR,KIND[;cond...][;cmds...]
   std::string_view body = packet.substr(1);
   auto fields = split(body.substr(0, body.find(';')), ',');
   if (fields.size() != 3) return session.reply_error(1, "malformed breakpoint packet " + std::string(packet));
-  if (fields[0] != "0") return session.reply("");  // hardware breakpoints and watchpoints: not yet
   std::uint64_t address = require_hex(fields[1], "breakpoint address");
   Debuggee* target = session.debuggee();
+  if (fields[0] == "1" || fields[0] == "2" || fields[0] == "4") {
+    if (!target || target->gone()) return session.reply_error(1, "no process to set a hardware point in");
+    return handle_hardware_point(session, *target, insert, fields[0][0], address,
+                                 require_hex(fields[2], "hardware point length"));
+  }
+  if (fields[0] != "0") return session.reply("");
   if (!target || target->gone()) return session.reply_error(1, "no process to set a breakpoint in");
   if (insert) {
     try {
@@ -37,6 +60,7 @@ void register_breakpoint_handlers(Dispatcher& dispatcher) {
   dispatcher.add("Z", handle_breakpoint);
   dispatcher.add("z", handle_breakpoint);
   dispatcher.add_feature("swbreak+");
+  dispatcher.add_feature("hwbreak+");
 }
 
 } // namespace xolstub::stub

@@ -358,6 +358,8 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
   // A thread on its way past a breakpoint: put it where the program is before anything else
   // looks at it (no slot address is ever seen), and finish the step-over if that is what
   // this trap was.
+  std::optional<StopReport> hardware;
+  if (event.kind == WaitEvent::Kind::trap_stop) hardware = hardware_stop(*thread, event.trap_code);
   bool step_over_done = false;
   if (thread->in_step_over && step_over &&
       (event.kind == WaitEvent::Kind::trap_stop || event.kind == WaitEvent::Kind::signal_stop ||
@@ -368,7 +370,7 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     Settled settled = step_over->settle(*thread, trapped);
     if (settled == Settled::rolled_back) thread->hit_site = thread->registers().pc();
     if (exclusive) resume_held();
-    if (settled == Settled::completed && trapped) {
+    if (settled == Settled::completed && trapped && !hardware) {
       if (!thread->client_step) {
         if (stopping_) {
           thread->stop_requested = false;
@@ -405,7 +407,9 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
 
   case WaitEvent::Kind::event_stop:
     if (previous == Thread::State::starting) {
-      // A new thread's first stop: it runs like the rest, unless everything is being stopped.
+      // A new thread's first stop: it gets the debug registers every thread has, and runs like
+      // the rest, unless everything is being stopped.
+      if (!debug_image_.empty()) write_debug_registers(tid, debug_image_);
       if (running_ && !stopping_) resume_thread(*thread, false, 0);
       return finish_stop_if_complete();
     }
@@ -433,6 +437,8 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
       t.silent_site.reset();
     }
     held_.clear();
+    hardware_points_.clear();  // exec cleared the debug registers
+    debug_image_ = {};
     if (on_exec) on_exec();
     keep_running(threads_.at(pid_));
     return finish_stop_if_complete();
@@ -442,6 +448,9 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     return finish_stop_if_complete();
 
   case WaitEvent::Kind::trap_stop:
+    // A watchpoint tripped by an instruction run out of line is reported at the original next
+    // instruction: settle() already put the PC there.
+    if (hardware) return report(*thread, *hardware);
     if (auto stop = classify_trap(*thread, event.trap_code, step_over_done)) return report(*thread, *stop);
     return finish_stop_if_complete();
 

@@ -15,6 +15,7 @@
 #include <set>
 #include <span>
 
+#include "threads/debug_registers.h"
 #include "threads/launcher.h"
 #include "threads/memory.h"
 #include "threads/step_over.h"
@@ -64,6 +65,10 @@ public:
   // Signals delivered to the program without stopping it (QPassSignals).
   std::set<int> pass_signals;
 
+  // The hardware breakpoints and watchpoints every thread has, new ones included. Throws
+  // DebugRegisterError when they do not fit the debug registers (nothing changes then).
+  void set_hardware_points(std::vector<HardwarePoint> points);
+
   // Resumes the threads the requests name. When a thread about to run already has a pending
   // event, nothing runs and that event is returned to be reported at once.
   std::optional<StopReport> resume(std::span<const ResumeRequest> requests);
@@ -87,6 +92,7 @@ private:
   std::optional<StopReport> finish_stop_if_complete();
   std::optional<StopReport> process_gone(StopReport stop);
   bool trap_overtaken(Thread& thread);
+  std::optional<StopReport> hardware_stop(Thread& thread, int trap_code);
   // inferior_forks.cc: fork and vfork children.
   bool is_our_thread(pid_t tid) const;
   void wait_for_first_stop(pid_t child);
@@ -117,6 +123,8 @@ private:
   std::map<pid_t, Thread> vfork_children_;  // share our memory, int3s included, until exec or exit
   struct Held { pid_t tid; bool step; int signal; };
   std::vector<Held> held_;                // waiting for an in-place step-over to finish
+  std::vector<HardwarePoint> hardware_points_;
+  DebugRegisterImage debug_image_;        // hardware_points_ laid out on DR0-DR3/DR7
 };
 
 } // namespace xolstub::threads

@@ -4,11 +4,15 @@
 
 #include <cstdint>
 
+#include "threads/debug_registers.h"
+
 namespace xolstub::threads {
 
 struct StopReport {
   enum class Reason {
     breakpoint,    // an int3 the stub inserted; the thread's PC is already back on the int3
+    hardware_breakpoint,  // a debug-register execute breakpoint (Z1) at `address`
+    watchpoint,    // a debug-register watchpoint (Z2/Z4) on `address` fired; `watch_kind` says which
     single_step,   // a requested single-step finished
     signal,        // a signal the program received (not passed silently)
     interrupted,   // the client asked to stop (Ctrl-C); reported as SIGINT
@@ -19,12 +23,15 @@ struct StopReport {
   pid_t tid = 0;
   int signal = 0;
   int exit_status = 0;
-  std::uint64_t address = 0;  // the breakpoint address for `breakpoint`
+  std::uint64_t address = 0;  // the breakpoint or watched address
+  HardwareKind watch_kind = HardwareKind::write;
 
   bool process_gone() const { return reason == Reason::exited || reason == Reason::killed; }
   const char* reason_name() const {
     switch (reason) {
     case Reason::breakpoint: return "breakpoint";
+    case Reason::hardware_breakpoint: return "hardware breakpoint";
+    case Reason::watchpoint: return "watchpoint";
     case Reason::single_step: return "single-step";
     case Reason::signal: return "signal";
     case Reason::interrupted: return "interrupted";

@@ -83,6 +83,36 @@ bool condition_holds(unsigned condition, std::uint64_t eflags) {
   return (condition & 1) ? !result : result;
 }
 
+std::optional<std::uint64_t> emulate_registers(const InstructionPlan& plan, std::uint64_t address, user_regs_struct& regs) {
+  const std::uint64_t next = address + plan.length;
+  switch (plan.emulation) {
+  case Emulation::skip: regs.rip = next; break;
+  case Emulation::jump: regs.rip = plan.target; break;
+  case Emulation::conditional_jump: regs.rip = condition_holds(plan.condition, regs.eflags) ? plan.target : next; break;
+  case Emulation::call:
+    regs.rsp -= 8;
+    regs.rip = plan.target;
+    return next;
+  case Emulation::loop: {
+    // With 0x67 the counter is ecx, and writing it clears rcx's upper half, as any write of a
+    // 32-bit register does.
+    std::uint64_t count = plan.short_counter ? ((regs.rcx - 1) & 0xffffffffu) : regs.rcx - 1;
+    regs.rcx = count;
+    bool zf = regs.eflags & (1u << 6);
+    bool taken = count != 0 && (plan.loop_kind == 0xe2 || (plan.loop_kind == 0xe1 ? zf : !zf));
+    regs.rip = taken ? plan.target : next;
+    break;
+  }
+  case Emulation::jump_if_rcx_zero: {
+    std::uint64_t count = plan.short_counter ? (regs.rcx & 0xffffffffu) : regs.rcx;
+    regs.rip = count == 0 ? plan.target : next;
+    break;
+  }
+  case Emulation::none: break;
+  }
+  return std::nullopt;
+}
+
 InstructionPlan analyze(std::span<const std::uint8_t> bytes, std::uint64_t address) {
   InstructionPlan plan;
   Decoded decoded;
@@ -93,8 +123,13 @@ InstructionPlan analyze(std::span<const std::uint8_t> bytes, std::uint64_t addre
   plan.length = insn.size;
   plan.text = std::string(insn.mnemonic) + (insn.op_str[0] ? " " : "") + insn.op_str;
 
-  for (std::uint8_t i = 0; i < x86.op_count; ++i)
-    if (x86.operands[i].type == X86_OP_MEM && x86.operands[i].mem.base == X86_REG_RIP) plan.rip_relative = true;
+  for (std::uint8_t i = 0; i < x86.op_count; ++i) {
+    if (x86.operands[i].type != X86_OP_MEM) continue;
+    // With an address-size prefix the operand is [eip + disp32]: still relative to where the
+    // instruction runs, so it is re-encoded too.
+    if (x86.operands[i].mem.base == X86_REG_RIP) plan.rip_relative = true;
+    if (x86.operands[i].mem.base == X86_REG_EIP) plan.rip_relative = plan.eip_relative = true;
+  }
   if (plan.rip_relative) {
     for (std::size_t p = 1; p + 4 <= plan.length; ++p)
       if (bytes[p - 1] == x86.modrm && (x86.modrm & 0xc7) == 0x05 && read_le32(&bytes[p]) == static_cast<std::int32_t>(x86.disp)) {
@@ -125,6 +160,8 @@ InstructionPlan analyze(std::span<const std::uint8_t> bytes, std::uint64_t addre
     plan.fixup = Fixup::popf;
     return plan;
   case X86_INS_LOOP: case X86_INS_LOOPE: case X86_INS_LOOPNE:
+    // As for other relative branches below: AMD truncates the target to 16 bits, Intel does not.
+    if (has_prefix(x86, 0x66)) return refused(plan, "relative branch with an operand-size prefix");
     plan.strategy = Strategy::emulate;
     plan.emulation = Emulation::loop;
     plan.loop_kind = x86.opcode[0];
@@ -132,6 +169,7 @@ InstructionPlan analyze(std::span<const std::uint8_t> bytes, std::uint64_t addre
     plan.target = static_cast<std::uint64_t>(x86.operands[0].imm);
     return plan;
   case X86_INS_JRCXZ: case X86_INS_JECXZ:
+    if (has_prefix(x86, 0x66)) return refused(plan, "relative branch with an operand-size prefix");
     plan.strategy = Strategy::emulate;
     plan.emulation = Emulation::jump_if_rcx_zero;
     plan.short_counter = insn.id == X86_INS_JECXZ;
@@ -165,6 +203,14 @@ InstructionPlan analyze(std::span<const std::uint8_t> bytes, std::uint64_t addre
     plan.fixup = Fixup::call_return;
     return plan;
   }
+  // An x87 instruction records its own address as the last x87 instruction pointer (FIP);
+  // run from a slot, that would be the slot's. Intel CPUs always save it, AMD ones while an
+  // exception is pending.
+  if (in_group(insn, X86_GRP_FPU)) {
+    plan.strategy = Strategy::step_fixup;
+    plan.fixup = Fixup::x87_pointer;
+    return plan;
+  }
   // Everything else leaves no trace of where it ran once RIP-relative operands are
   // re-encoded: ret, indirect jmp, rep string instructions, SSE/AVX/AVX-512, ...
   plan.strategy = Strategy::boosted;
@@ -178,8 +224,11 @@ std::vector<std::uint8_t> build_slot(const InstructionPlan& plan, std::span<cons
   const std::uint64_t slot_next = slot + plan.length;
   if (plan.rip_relative) {
     std::int64_t old_disp = read_le32(&bytes[plan.displacement_offset]);
-    std::uint64_t operand = original_next + static_cast<std::uint64_t>(old_disp);
-    std::int64_t new_disp = static_cast<std::int64_t>(operand - slot_next);
+    // [eip + disp32] addresses the low 4 GiB, so any displacement reaches: all arithmetic wraps.
+    const std::uint64_t wrap = plan.eip_relative ? 0xffffffffull : ~0ull;
+    std::uint64_t operand = (original_next + static_cast<std::uint64_t>(old_disp)) & wrap;
+    std::int64_t new_disp = plan.eip_relative ? static_cast<std::int32_t>(static_cast<std::uint32_t>(operand - slot_next))
+                                              : static_cast<std::int64_t>(operand - slot_next);
     if (!fits_int32(new_disp)) throw std::runtime_error("the slot is out of RIP-relative reach of " + plan.text);
     std::int32_t disp32 = static_cast<std::int32_t>(new_disp);
     std::memcpy(&out[plan.displacement_offset], &disp32, 4);
@@ -187,7 +236,7 @@ std::vector<std::uint8_t> build_slot(const InstructionPlan& plan, std::span<cons
     // Re-decode what we wrote: the relocated copy must be the same instruction, same operand.
     Decoded check;
     if (cs_disasm(capstone(), out.data(), out.size(), slot, 1, &check.insn) != 1 || check.insn->size != plan.length ||
-        slot_next + static_cast<std::uint64_t>(check.insn->detail->x86.disp) != operand)
+        ((slot_next + static_cast<std::uint64_t>(check.insn->detail->x86.disp)) & wrap) != operand)
       throw std::runtime_error("relocating " + plan.text + " did not give the same instruction");
   }
   // Both kinds end in `jmp original_next`: a boosted copy runs on through it, a stepped one stops

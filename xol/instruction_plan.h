@@ -11,7 +11,10 @@
 //   refuse     — cannot run anywhere but in place (int3, int n, ud2, privileged, undecodable,
 //                RTM, interrupt shadows): the stop-everything fallback steps it in place.
 #pragma once
+#include <sys/user.h>
+
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,6 +38,9 @@ enum class Fixup {
   call_return,  // an indirect call pushed slot_next: make it original_next
   syscall,      // syscall put slot_next in rcx: make it original_next
   popf,         // the single-step's TF must not stay in eflags unless the program set it
+  x87_pointer,  // an x87 instruction recorded the slot as the last x87 instruction's address
+                // (FIP, which FXSAVE/XSAVE and so GDB's fioff/fiseg and signal frames show):
+                // make it the site
 };
 
 struct InstructionPlan {
@@ -48,6 +54,7 @@ struct InstructionPlan {
   unsigned loop_kind = 0;         // loop: 0xe0 loopne, 0xe1 loope, 0xe2 loop
   bool short_counter = false;     // 0x67 prefix: loop/jrcxz use ecx
   bool rip_relative = false;
+  bool eip_relative = false;      // [eip + disp32] (0x67 prefix): the sum wraps at 4 GiB
   std::size_t displacement_offset = 0;  // where the disp32 sits in the instruction
   Fixup fixup = Fixup::none;
 
@@ -60,6 +67,12 @@ InstructionPlan analyze(std::span<const std::uint8_t> bytes, std::uint64_t addre
 
 // Does the condition code of a jcc (its low opcode nibble) hold for these flags?
 bool condition_holds(unsigned condition, std::uint64_t eflags);
+
+// What an emulated instruction at `address` does to the registers (rip, and rcx or rsp), done
+// to `regs`. For a call, returns the return address to be stored at the new rsp: the caller
+// stores it, and if the program could not have (the push would fault), steps the instruction
+// instead and leaves `regs` unused.
+std::optional<std::uint64_t> emulate_registers(const InstructionPlan& plan, std::uint64_t address, user_regs_struct& regs);
 
 // The bytes of the slot at `slot` for an instruction the program has at `address`: the
 // relocated instruction, then `jmp address+length` (boosted) or an int3 guard (step_fixup).

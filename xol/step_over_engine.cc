@@ -1,5 +1,8 @@
 #include "xol/step_over_engine.h"
 
+#include <sys/uio.h>
+
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <sstream>
@@ -40,39 +43,41 @@ std::shared_ptr<StepOverEngine::SitePlan> StepOverEngine::plan_for(std::uint64_t
   return entry;
 }
 
-void StepOverEngine::emulate(const SitePlan& site, std::uint64_t address, threads::Thread& thread) {
-  const InstructionPlan& plan = site.plan;
-  user_regs_struct& regs = thread.registers().gprs();
-  const std::uint64_t next = address + plan.length;
-  switch (plan.emulation) {
-  case Emulation::skip: regs.rip = next; break;
-  case Emulation::jump: regs.rip = plan.target; break;
-  case Emulation::conditional_jump: regs.rip = condition_holds(plan.condition, regs.eflags) ? plan.target : next; break;
-  case Emulation::call: {
-    std::uint64_t sp = regs.rsp - 8;
-    std::uint8_t raw[8];
-    std::memcpy(raw, &next, 8);
-    if (memory().write(sp, raw) != 8) throw std::runtime_error("the stack is not writable for an emulated call");
-    regs.rsp = sp;
-    regs.rip = plan.target;
-    break;
-  }
-  case Emulation::loop: {
-    std::uint64_t count = plan.short_counter ? ((regs.rcx - 1) & 0xffffffffu) : regs.rcx - 1;
-    regs.rcx = plan.short_counter ? ((regs.rcx & ~0xffffffffull) | count) : count;
-    bool zf = regs.eflags & (1u << 6);
-    bool taken = count != 0 && (plan.loop_kind == 0xe2 || (plan.loop_kind == 0xe1 ? zf : !zf));
-    regs.rip = taken ? plan.target : next;
-    break;
-  }
-  case Emulation::jump_if_rcx_zero: {
-    std::uint64_t count = plan.short_counter ? (regs.rcx & 0xffffffffu) : regs.rcx;
-    regs.rip = count == 0 ? plan.target : next;
-    break;
-  }
-  case Emulation::none: break;
-  }
+namespace {
+// Stores an emulated call's return address as the CPU's push would: through the page
+// protections (process_vm_writev, unlike /proc/PID/mem, does not force its way into a read-only
+// or PROT_NONE page, such as the guard page below a thread's stack) and growing a stack mapping
+// as a fault would. False, with memory as it was, when the push would fault.
+bool push_like_the_cpu(pid_t pid, const threads::ProcessMemory& memory, std::uint64_t sp, std::uint64_t value) {
+  std::uint8_t before[8];
+  const std::size_t readable = memory.read(sp, before);
+  iovec local{&value, 8};
+  iovec remote{reinterpret_cast<void*>(sp), 8};
+  ssize_t written = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+  if (written == 8) return true;
+  // Half a push, across into a page that refused the rest: the CPU would have written nothing.
+  if (written > 0) memory.write(sp, std::span(before, std::min<std::size_t>(readable, static_cast<std::size_t>(written))));
+  return false;
+}
+} // namespace
+
+bool StepOverEngine::emulate(const SitePlan& site, std::uint64_t address, threads::Thread& thread) {
+  user_regs_struct regs = thread.registers().gprs();
+  if (std::optional<std::uint64_t> pushed = emulate_registers(site.plan, address, regs))
+    if (!push_like_the_cpu(inferior_.pid(), memory(), regs.rsp, *pushed)) return false;
+  thread.registers().gprs() = regs;
   thread.registers().mark_gprs_dirty();
+  return true;
+}
+
+// Stop-everything fallback: the caller holds every other thread while this one steps over the
+// original instruction in place.
+StepOverStart StepOverEngine::step_in_place(std::uint64_t address, const std::shared_ptr<SitePlan>& plan,
+                                            threads::Thread& thread) {
+  memory().write(address, std::span(plan->code.data(), 1));
+  active_[thread.tid] = Active{address, plan, true};
+  ++counters_.in_place;
+  return {StepOverStart::Action::step, true};
 }
 
 // A signal about to be delivered from a slot names the slot as the faulting instruction
@@ -87,23 +92,34 @@ void StepOverEngine::hide_slot_in_siginfo(pid_t tid, std::uint64_t slot, std::ui
   threads::ptrace_set_siginfo(tid, &info);
 }
 
+// FIP, the x87 last-instruction pointer, is 64 bits in the 64-bit FXSAVE image: GDB's fiseg
+// holds its high half, fioff its low half.
+void StepOverEngine::hide_slot_in_x87_pointer(threads::RegisterFile& registers, std::uint64_t slot, std::uint64_t site) {
+  const threads::RegisterLayout& layout = registers.layout();
+  const std::optional<unsigned> high = layout.find("fiseg"), low = layout.find("fioff");
+  if (!high || !low) return;
+  std::uint32_t halves[2];
+  std::memcpy(&halves[0], registers.read(*low).data(), 4);
+  std::memcpy(&halves[1], registers.read(*high).data(), 4);
+  const std::uint64_t fip = (std::uint64_t{halves[1]} << 32) | halves[0];
+  if (fip < slot || fip >= slot + slot_size) return;
+  const std::uint64_t moved = site + (fip - slot);
+  const std::uint32_t moved_low = static_cast<std::uint32_t>(moved), moved_high = static_cast<std::uint32_t>(moved >> 32);
+  registers.write(*low, std::span(reinterpret_cast<const std::uint8_t*>(&moved_low), 4));
+  registers.write(*high, std::span(reinterpret_cast<const std::uint8_t*>(&moved_high), 4));
+}
+
 StepOverStart StepOverEngine::start(threads::Thread& thread) {
   std::uint64_t address = thread.registers().pc();
   std::shared_ptr<SitePlan> plan = plan_for(address, thread);
   SitePlan& site = *plan;
   if (site.plan.strategy == Strategy::emulate) {
-    emulate(site, address, thread);
+    // A call whose return address cannot be pushed faults: the CPU raises that, in place.
+    if (!emulate(site, address, thread)) return step_in_place(address, plan, thread);
     ++counters_.emulated;
     return {StepOverStart::Action::done};
   }
-  if (site.slot == 0) {
-    // Stop-everything fallback: the caller holds every other thread while this one steps
-    // over the original instruction in place.
-    memory().write(address, std::span(site.code.data(), 1));
-    active_[thread.tid] = Active{address, plan, true};
-    ++counters_.in_place;
-    return {StepOverStart::Action::step, true};
-  }
+  if (site.slot == 0) return step_in_place(address, plan, thread);
   thread.registers().set_pc(site.slot);
   active_[thread.tid] = Active{address, plan, false};
   if (site.plan.strategy == Strategy::boosted) {
@@ -123,6 +139,12 @@ Settled StepOverEngine::settle(threads::Thread& thread, bool trapped) {
   threads::RegisterFile& registers = thread.registers();
   std::uint64_t pc = registers.pc();
 
+  // The stub's own cost: a stop inside the step-over that the client did not ask for with a
+  // single-step. A boosted thread that already left its slot is settled at its next stop,
+  // wherever that is: only a stop in the slot itself counts.
+  bool in_slot = pc == active.plan->slot || pc == active.plan->slot + plan.length;
+  if (!thread.client_step && (active.in_place || plan.strategy == Strategy::step_fixup || in_slot))
+    ++counters_.stops_inside;
   if (active.in_place) {
     static const std::uint8_t int3 = 0xcc;
     memory().write(active.site, std::span(&int3, 1));
@@ -158,6 +180,8 @@ Settled StepOverEngine::settle(threads::Thread& thread, bool trapped) {
     } else if (plan.fixup == Fixup::syscall && regs.rcx == slot_next) {
       regs.rcx = original_next;
       registers.mark_gprs_dirty();
+    } else if (plan.fixup == Fixup::x87_pointer) {
+      hide_slot_in_x87_pointer(registers, slot, active.site);
     }
     return Settled::completed;
   }
@@ -193,6 +217,8 @@ std::string StepOverEngine::report() const {
   std::ostringstream out;
   out << "XOL step-overs: " << counters_.emulated << " emulated, " << counters_.boosted << " boosted, "
       << counters_.stepped << " stepped in a slot, " << counters_.in_place << " in place (fallback, others held)\n";
+  out << "XOL stops inside step-overs not asked for by a client step: " << counters_.stops_inside
+      << " (none of an emulated or boosted step-over's own: the breakpoint's trap is its only one)\n";
   out << "XOL areas: " << areas_.areas() << " (" << XolAreas::area_size / 1024 << " KiB each), slots in use: "
       << areas_.slots() << "\n";
   for (const auto& [address, site] : plans_) {

@@ -18,6 +18,10 @@ namespace xolstub::xol {
 
 struct XolCounters {
   std::uint64_t emulated = 0, boosted = 0, stepped = 0, in_place = 0;
+  // Stops inside step-overs that the client did not ask for (its own single-step is not the
+  // stub's cost): one per stepped or in-place step-over, none for an emulated or boosted one
+  // unless something else (another thread's event, an interrupt) stopped it there.
+  std::uint64_t stops_inside = 0;
 };
 
 class StepOverEngine : public threads::StepOverHandler {
@@ -62,7 +66,10 @@ private:
     bool in_place;
   };
   std::shared_ptr<SitePlan> plan_for(std::uint64_t address, threads::Thread& thread);
-  void emulate(const SitePlan& site, std::uint64_t address, threads::Thread& thread);
+  // False when the instruction would fault instead (a call whose push would): nothing changed.
+  bool emulate(const SitePlan& site, std::uint64_t address, threads::Thread& thread);
+  threads::StepOverStart step_in_place(std::uint64_t address, const std::shared_ptr<SitePlan>& plan, threads::Thread& thread);
+  static void hide_slot_in_x87_pointer(threads::RegisterFile& registers, std::uint64_t slot, std::uint64_t site);
   static void hide_slot_in_siginfo(pid_t tid, std::uint64_t slot, std::uint64_t site);
 
   threads::Inferior& inferior_;

@@ -164,8 +164,8 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
     thread.range_start = entry.request->range_start;
     thread.range_end = entry.request->range_end;
     // A signal is delivered from the breakpoint itself (no signal frame may hold a slot
-    // address); the handler's return onto the int3 is then not a new hit.
-    if (thread.hit_site && entry.request->signal != 0) thread.silent_site = thread.hit_site;
+    // address). The handler's return onto the int3 is reported: GDB puts a step-resume
+    // breakpoint there to step over the breakpoint once the handler is done.
     if (entry.request->signal != 0 || !sits_on_hit_site(thread)) thread.hit_site.reset();
     if (thread.hit_site) stepping_sites.insert(*thread.hit_site);
   }
@@ -455,7 +455,9 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     return finish_stop_if_complete();
 
   case WaitEvent::Kind::signal_stop:
-    if (pass_signals.count(event.signal) && !stopping_) {
+    // A thread the client is stepping reports even a signal it would pass, as gdbserver does:
+    // GDB decides how to step into or over the handler.
+    if (pass_signals.count(event.signal) && !stopping_ && !thread->stepping) {
       if (thread->hit_site) thread->silent_site = thread->hit_site;
       thread->hit_site.reset();
       resume_thread(*thread, thread->stepping, event.signal);

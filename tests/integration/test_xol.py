@@ -117,7 +117,11 @@ class XolTest(DebugTestCase):
         self.assertMatch(r"hit Breakpoint 3, 0x[0-9a-f]+ in divide ", s.stdout)
         self.assertMatch(r"received signal SIGFPE, Arithmetic exception", s.section("div"))
         self.assertNotIn("SIGTRAP", s.stdout + s.gdb.stderr, s.describe())
-        self.assertEqual(hit_counts(s.section("fpe")).get(2), 4 * 200, s.describe())
+        # Every call is a hit (none raced past). There can be more: when a SIGALRM comes while GDB
+        # steps a thread off the breakpoint, GDB has it delivered from there and wants to see
+        # the handler's return onto the int3 (its step-resume breakpoint), which counts again;
+        # gdbserver counts many more of those.
+        self.assertGreaterEqual(hit_counts(s.section("fpe")).get(2, 0), 4 * 200, s.describe())
         self.assertMatch(r"boosted \(slot 0x[0-9a-f]+\)  idiv", s.gdb.stderr)
         self.assertMatch(r"\[Inferior 1 \(process \d+\) exited normally\]", s.section("end"))
         self.assertIn("alarms outside loaded objects = 0", s.server_out, s.describe())

@@ -1,4 +1,5 @@
 // Ending the debugging of a process: k, vKill, D.
+#include "stub/debug_log.h"
 #include "stub/debuggee.h"
 #include "stub/handlers.h"
 #include "stub/server.h"
@@ -28,7 +29,10 @@ void handle_vkill(Session& session, std::string_view) {
 
 void handle_detach(Session& session, std::string_view) {
   Debuggee* target = session.debuggee();
-  if (!target || target->gone()) return session.reply_error(1, "no process to detach from");
+  if (!target) return session.reply_error(1, "no process to detach from");
+  // A process that died while stopped (killed from outside) has nothing left to let go of:
+  // the detach succeeds, as with gdbserver, and the client forgets it.
+  if (target->gone()) debug_packet("   detach: the process is already gone");
   session.server().detach_process();
   session.reply_ok();
   leave_if_single_process(session);

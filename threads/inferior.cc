@@ -183,24 +183,26 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
   // A client's step over an emulated instruction is finished before anything runs; if it left
   // the step's range it is reported at once, before any other thread is moved into a slot (the
   // client would read a slot address) or has its int3 lifted for an in-place step.
+  // Only the first such thread is looked at (GDB steps one thread at a time in all-stop), so
+  // nothing else has started a step-over when it returns.
   for (auto& entry : plan) {
     Thread& thread = *entry.thread;
     if (!thread.hit_site || !thread.client_step) continue;
-    if (begin_step_over(thread).action != StepOverStart::Action::done) continue;
-    std::uint64_t pc = thread.registers().pc();
-    if (pc < thread.range_start || pc >= thread.range_end) {
-      running_ = false;
-      return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
+    if (begin_step_over(thread).action == StepOverStart::Action::done) {
+      std::uint64_t pc = thread.registers().pc();
+      if (pc < thread.range_start || pc >= thread.range_end) {
+        running_ = false;
+        return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
+      }
     }
+    break;
   }
+  for (auto& entry : plan)
+    if (entry.thread->hit_site) begin_step_over(*entry.thread);
   // An instruction that can only be stepped in place goes first, alone; the rest wait.
   Thread* exclusive = nullptr;
-  for (auto& entry : plan) {
-    Thread& thread = *entry.thread;
-    if (!thread.hit_site) continue;
-    StepOverStart start = begin_step_over(thread);
-    if (start.exclusive && !exclusive) exclusive = &thread;
-  }
+  for (auto& entry : plan)
+    if (entry.thread->exclusive_step && !exclusive) exclusive = entry.thread;
   running_ = !plan.empty();
   for (auto& entry : plan) {
     Thread& thread = *entry.thread;

@@ -203,10 +203,10 @@ InstructionPlan analyze(std::span<const std::uint8_t> bytes, std::uint64_t addre
     plan.fixup = Fixup::call_return;
     return plan;
   }
-  // An x87 instruction records its own address as the last x87 instruction pointer (FIP);
-  // run from a slot, that would be the slot's. Intel CPUs always save it, AMD ones while an
-  // exception is pending.
-  if (in_group(insn, X86_GRP_FPU)) {
+  // An x87 instruction (escape opcodes d8-df; Capstone 4 leaves many out of its FPU group)
+  // records its own address as the last x87 instruction pointer (FIP); run from a slot, that
+  // would be the slot's. Intel CPUs always save it, AMD ones while an exception is pending.
+  if (x86.opcode[0] >= 0xd8 && x86.opcode[0] <= 0xdf) {
     plan.strategy = Strategy::step_fixup;
     plan.fixup = Fixup::x87_pointer;
     return plan;

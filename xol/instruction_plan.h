@@ -7,7 +7,7 @@
 //                followed by `jmp original_next` runs at full speed: the int3 is the only trap.
 //   step_fixup — the copy is single-stepped in the slot and the stub fixes what it saw from
 //                there: the return address of an indirect call, rcx after `syscall`, TF after
-//                `popf`.
+//                `popf`, the x87 last-instruction pointer after an x87 instruction.
 //   refuse     — cannot run anywhere but in place (int3, int n, ud2, privileged, undecodable,
 //                RTM, interrupt shadows): the stop-everything fallback steps it in place.
 #pragma once

@@ -2,7 +2,10 @@
 // RIP-relative instruction still addresses the same memory from its slot.
 #include <doctest/doctest.h>
 
+#include <sys/user.h>
+
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -93,4 +96,61 @@ TEST_CASE("a slot out of reach is refused, never built wrong") {
   lea.resize(16, 0x90);
   InstructionPlan plan = analyze(lea, 0x400000);
   CHECK_THROWS_AS(build_slot(plan, lea, 0x400000, 0x7f0000000000), std::runtime_error);
+}
+
+// Found by the differential runner (tests/differential): each of these ran differently out of
+// line than in place.
+
+TEST_CASE("an EIP-relative operand (address-size prefix) is re-encoded modulo 4 GiB") {
+  // 67 8d 05 disp32: lea eax, [eip + disp32]. Copied unchanged, it addressed memory relative to
+  // the slot.
+  const std::uint64_t address = 0x555555555181, slot = 0x55555555a020;
+  std::vector<std::uint8_t> bytes = {0x67, 0x8d, 0x05, 0x10, 0x20, 0x30, 0x40};
+  bytes.resize(16, 0x90);
+  InstructionPlan plan = analyze(bytes, address);
+  REQUIRE(plan.strategy == Strategy::boosted);
+  CHECK(plan.rip_relative);
+  CHECK(plan.eip_relative);
+  CHECK(plan.displacement_offset == 3);
+  std::vector<std::uint8_t> out = build_slot(plan, bytes, address, slot);
+  const auto operand = static_cast<std::uint32_t>(address + plan.length + le32(&bytes[3]));
+  CHECK(static_cast<std::uint32_t>(slot + plan.length + le32(&out[3])) == operand);
+}
+
+TEST_CASE("loop and jrcxz with an operand-size prefix are refused, as other relative branches are") {
+  // AMD truncates the target to 16 bits, Intel ignores the prefix: only the CPU knows.
+  CHECK(plan_of({0x66, 0xe2, 0x10}).strategy == Strategy::refuse);
+  CHECK(plan_of({0x66, 0xe3, 0x10}).strategy == Strategy::refuse);
+  CHECK(plan_of({0x67, 0xe2, 0x10}).emulation == Emulation::loop);  // address-size: ecx, still emulated
+}
+
+TEST_CASE("loop with ecx clears the upper half of rcx, as a 32-bit register write does") {
+  InstructionPlan plan = plan_of({0x67, 0xe2, 0x10});  // loop with ecx, to 0x401013
+  user_regs_struct regs{};
+  regs.rcx = 0x200000000005;
+  CHECK_FALSE(emulate_registers(plan, 0x401000, regs));
+  CHECK(regs.rcx == 4);
+  CHECK(regs.rip == 0x401013);
+  regs.rcx = 0x200000000001;
+  emulate_registers(plan, 0x401000, regs);
+  CHECK(regs.rcx == 0);
+  CHECK(regs.rip == 0x401003);
+}
+
+TEST_CASE("an emulated call leaves the push to the engine, which steps in place if it would fault") {
+  InstructionPlan plan = plan_of({0xe8, 0x10, 0, 0, 0});
+  user_regs_struct regs{};
+  regs.rsp = 0x7ffe0000;
+  std::optional<std::uint64_t> pushed = emulate_registers(plan, 0x401000, regs);
+  REQUIRE(pushed);
+  CHECK(*pushed == 0x401005);
+  CHECK(regs.rsp == 0x7ffdfff8);
+  CHECK(regs.rip == 0x401015);
+}
+
+TEST_CASE("x87 instructions are stepped in the slot, so the x87 instruction pointer can be put back") {
+  CHECK(plan_of({0xdd, 0xd8}).fixup == Fixup::x87_pointer);                 // fstp st(0)
+  CHECK(plan_of({0xdb, 0xc4}).fixup == Fixup::x87_pointer);                 // fcmovnb st(0), st(4)
+  CHECK(plan_of({0xdd, 0x05, 0, 0, 0, 0}).strategy == Strategy::step_fixup);  // fld qword [rip]
+  CHECK(plan_of({0xc5, 0xf9, 0xd8, 0xc1}).strategy == Strategy::boosted);   // vpsubusb: opcode d8, VEX
 }

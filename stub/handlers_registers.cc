@@ -1,9 +1,13 @@
 // Registers of the selected thread: g, G, p, P.
+#include <cerrno>
+
 #include "rsp/hex.h"
+#include "stub/debug_log.h"
 #include "stub/debuggee.h"
 #include "stub/handlers.h"
 #include "stub/packet_args.h"
 #include "stub/session.h"
+#include "threads/ptrace_ops.h"
 
 namespace xolstub::stub {
 namespace {
@@ -16,8 +20,23 @@ threads::RegisterFile& selected_registers(Session& session) {
   return thread->registers();
 }
 
+// A process killed while stopped (SIGKILL from outside) has no registers to read any more. They
+// are unavailable ('x'), not an error, so the client can still resume and hear how it ended.
+void reply_unavailable_registers(Session& session, const std::string& why) {
+  debug_packet("   g: " + why + "; registers unavailable");
+  session.reply(std::string(2 * threads::RegisterLayout::host().g_packet_size(), 'x'));
+}
+
 void handle_read_all(Session& session, std::string_view) {
-  session.reply(rsp::to_hex(selected_registers(session).read_all()));
+  Debuggee* target = session.debuggee();
+  if (target && target->gone()) return reply_unavailable_registers(session, "the process is gone");
+  auto& registers = selected_registers(session);
+  try {
+    session.reply(rsp::to_hex(registers.read_all()));
+  } catch (const threads::PtraceError& error) {
+    if (error.error() != ESRCH) throw;
+    reply_unavailable_registers(session, error.what());
+  }
 }
 
 void handle_write_all(Session& session, std::string_view packet) {

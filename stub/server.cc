@@ -126,8 +126,13 @@ void Server::deliver_stop(const threads::StopReport& stop) {
               " signal " + std::to_string(stop.signal));
   debuggee_->note_stop(stop);
   if (stop.process_gone()) announce_exit(stop);
+  bool told = false;
   for (auto& session : sessions_)
-    if (session->waiting_for_stop) session->on_stop(stop);
+    if (session->waiting_for_stop) {
+      session->on_stop(stop);
+      told = true;
+    }
+  death_unreported_ = stop.process_gone() && !told;
 }
 
 // gdbserver's exact words; over stdio GDB shares the terminal and reports the exit itself.
@@ -144,6 +149,11 @@ void Server::announce_exit(const threads::StopReport& stop) {
 }
 
 void Server::resume(Session& session, std::span<const threads::ResumeRequest> requests) {
+  if (debuggee_ && debuggee_->gone() && death_unreported_) {
+    death_unreported_ = false;
+    session.reply_stop(debuggee_->last_stop());
+    return;
+  }
   if (!debuggee_ || debuggee_->gone()) {
     session.reply_error(1, "there is no process to resume");
     return;
@@ -178,6 +188,7 @@ void Server::start_program(std::vector<std::string> argv) {
   launch.argv.front() = resolve_program(launch.argv.front());
   launch.environment = environment_.entries();
   debuggee_ = Debuggee::launch(launch);
+  death_unreported_ = false;
   std::fprintf(stderr, "Process %s created; pid = %d\n", launch.argv.front().c_str(), debuggee_->pid());
   std::fflush(stderr);
   give_terminal_to(debuggee_->pid());
@@ -189,6 +200,7 @@ void Server::attach_process(pid_t pid) {
   auto attached = Debuggee::attach(pid);
   if (debuggee_ && !debuggee_->gone()) kill_process();
   debuggee_ = std::move(attached);
+  death_unreported_ = false;
   std::fprintf(stderr, "Attached; pid = %d\n", debuggee_->pid());
   std::fflush(stderr);
 }

@@ -70,6 +70,9 @@ private:
   std::unique_ptr<Debuggee> debuggee_;
   std::vector<std::unique_ptr<Session>> sessions_;
   int next_session_id_ = 1;
+  // The process died while every client thought it stopped (killed from outside): the next
+  // resume hears of it at once.
+  bool death_unreported_ = false;
   bool exiting_ = false;
 };
 

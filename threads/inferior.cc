@@ -73,16 +73,27 @@ bool Inferior::all_stopped() const {
 // `step` is the client's (or range stepping's) single-step; a step-over that steps in a slot or in
 // place adds its own, which classify_trap never mistakes for the client's.
 void Inferior::resume_thread(Thread& thread, bool step, int signal) {
-  thread.flush_registers();
+  try {
+    thread.flush_registers();
+  } catch (const PtraceError& error) {
+    if (error.error() != ESRCH) throw;  // gone: see below
+  }
   thread.stepping = step;
   step = step || thread.step_over_steps;
   if (event_log_enabled())
     log_event(std::string(step ? "PTRACE_SINGLESTEP" : "PTRACE_CONT") + " thread " + std::to_string(thread.tid) +
               " signal " + std::to_string(signal));
-  if (step)
-    ptrace_step(thread.tid, signal);
-  else
-    ptrace_cont(thread.tid, signal);
+  try {
+    if (step)
+      ptrace_step(thread.tid, signal);
+    else
+      ptrace_cont(thread.tid, signal);
+  } catch (const PtraceError& error) {
+    // Killed while stopped (another thread's exit_group, a SIGKILL from outside): it is no
+    // longer in a ptrace-stop, and its exit is on its way; wait for that like for any runner.
+    if (error.error() != ESRCH) throw;
+    log_event("thread " + std::to_string(thread.tid) + " vanished before it could be resumed");
+  }
   thread.state = Thread::State::running;
 }
 

@@ -15,20 +15,31 @@ std::string hex_address(std::uint64_t address) {
 BreakpointSites::BreakpointSites(threads::Inferior& inferior) : inferior_(inferior) {}
 
 void BreakpointSites::insert(std::uint64_t address, OwnerId owner) {
+  std::uint8_t current = 0;
+  if (inferior_.memory().read(address, std::span(&current, 1)) != 1)
+    throw BreakpointError("cannot insert a breakpoint at " + hex_address(address) + ": address not mapped");
   if (auto it = sites_.find(address); it != sites_.end()) {
     it->second.owners.insert(owner);
+    if (current == int3) return;
+    // Our int3 is not there any more: the code was replaced under it (a library unloaded and
+    // another loaded at the same address, a JIT). What is there now is the original, and
+    // whatever was planned for the old instruction no longer holds.
+    if (inferior_.memory().write(address, std::span(&int3, 1)) != 1)
+      throw BreakpointError("cannot insert a breakpoint at " + hex_address(address) + ": memory not writable");
+    it->second.original = current;
+    if (on_code_changed) on_code_changed(address);
     return;
   }
-  std::uint8_t original = 0;
-  if (inferior_.memory().read(address, std::span(&original, 1)) != 1)
-    throw BreakpointError("cannot insert a breakpoint at " + hex_address(address) + ": address not mapped");
   if (inferior_.memory().write(address, std::span(&int3, 1)) != 1)
     throw BreakpointError("cannot insert a breakpoint at " + hex_address(address) + ": memory not writable");
-  sites_.emplace(address, Site{original, {owner}});
+  sites_.emplace(address, Site{current, {owner}});
 }
 
 void BreakpointSites::restore(std::uint64_t address, const Site& site) {
-  // The mapping may be gone (munmap, a library unloaded): nothing left to restore then.
+  // The mapping may be gone (munmap, a library unloaded) or hold other code now: only our own
+  // int3 is put back to what it hid.
+  std::uint8_t current = 0;
+  if (inferior_.memory().read(address, std::span(&current, 1)) != 1 || current != int3) return;
   inferior_.memory().write(address, std::span(&site.original, 1));
 }
 

@@ -165,6 +165,9 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
       // the thread simply executes the original instruction when it runs.
       if (stop.reason == StopReport::Reason::breakpoint && !(is_breakpoint_site && is_breakpoint_site(stop.address)))
         continue;
+      // The end of a step the client has since stopped asking for (it steps another thread
+      // now, this one only continues): the step is done, nothing to report.
+      if (stop.reason == StopReport::Reason::single_step && !entry.request->step) continue;
       return stop;
     }
   }

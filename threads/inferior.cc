@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <utility>
 
 #include "threads/event_log.h"
 #include "threads/proc_info.h"
@@ -145,6 +146,12 @@ void Inferior::keep_running(Thread& thread) {
   resume_one_past_site(thread, thread.stepping);
 }
 
+// The signal a thread resumes with: the client's, else one deferred from an earlier resume.
+int Inferior::signal_for(Thread& thread, const ResumeRequest& request) {
+  int deferred = std::exchange(thread.deferred_signal, 0);
+  return request.signal != 0 ? request.signal : deferred;
+}
+
 std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> requests) {
   struct Plan { Thread* thread; const ResumeRequest* request; };
   std::vector<Plan> plan;
@@ -155,7 +162,12 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
     if (request != requests.end() && thread.state == Thread::State::stopped)
       plan.push_back({&thread, &*request});
   }
-  // A thread that already has something to say speaks before anything runs.
+  // A thread that already has something to say speaks before anything runs; the signals the
+  // others were to be resumed with wait for their next resume.
+  auto defer_signals = [&](const Thread& speaker) {
+    for (auto& entry : plan)
+      if (entry.thread != &speaker && entry.request->signal != 0) entry.thread->deferred_signal = entry.request->signal;
+  };
   for (auto& entry : plan) {
     Thread& thread = *entry.thread;
     while (thread.pending) {
@@ -168,6 +180,7 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
       // The end of a step the client has since stopped asking for (it steps another thread
       // now, this one only continues): the step is done, nothing to report.
       if (stop.reason == StopReport::Reason::single_step && !entry.request->step) continue;
+      defer_signals(thread);
       return stop;
     }
   }
@@ -221,10 +234,10 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
   for (auto& entry : plan) {
     Thread& thread = *entry.thread;
     if (exclusive && &thread != exclusive) {
-      held_.push_back({thread.tid, entry.request->step, entry.request->signal});
+      held_.push_back({thread.tid, entry.request->step, signal_for(thread, *entry.request)});
       continue;
     }
-    resume_thread(thread, entry.request->step, entry.request->signal);
+    resume_thread(thread, entry.request->step, signal_for(thread, *entry.request));
   }
   return std::nullopt;
 }

@@ -100,6 +100,7 @@ private:
   void handle_vfork_child(Thread& child, int status);
   void let_vfork_children_go();
   void resume_thread(Thread& thread, bool step, int signal);
+  static int signal_for(Thread& thread, const ResumeRequest& request);
   bool is_our_int3(std::uint64_t address) const;
   bool sits_on_hit_site(Thread& thread);
   StepOverStart begin_step_over(Thread& thread);

@@ -39,6 +39,9 @@ struct Thread {
   // An event that arrived while the other threads were being stopped; reported when the
   // client next resumes this thread.
   std::optional<StopReport> pending;
+  // A signal the client resumed this thread with while another thread's pending event was
+  // reported instead: delivered at the thread's next resume, so it is never lost.
+  int deferred_signal = 0;
 
   RegisterFile& registers() {
     if (!registers_) registers_ = std::make_unique<RegisterFile>(tid, RegisterLayout::host());

@@ -153,7 +153,7 @@ int Inferior::signal_for(Thread& thread, const ResumeRequest& request) {
 }
 
 std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> requests) {
-  struct Plan { Thread* thread; const ResumeRequest* request; };
+  struct Plan { Thread* thread; const ResumeRequest* request; int signal = 0; };
   std::vector<Plan> plan;
   for (auto& [tid, thread] : threads_) {
     auto request = std::find_if(requests.begin(), requests.end(), [&](const ResumeRequest& r) {
@@ -187,13 +187,14 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
   std::set<std::uint64_t> stepping_sites;
   for (auto& entry : plan) {
     Thread& thread = *entry.thread;
+    entry.signal = signal_for(thread, *entry.request);
     thread.client_step = entry.request->step;
     thread.range_start = entry.request->range_start;
     thread.range_end = entry.request->range_end;
     // A signal is delivered from the breakpoint itself (no signal frame may hold a slot
     // address). The handler's return onto the int3 is reported: GDB puts a step-resume
     // breakpoint there to step over the breakpoint once the handler is done.
-    if (entry.request->signal != 0 || !sits_on_hit_site(thread)) thread.hit_site.reset();
+    if (entry.signal != 0 || !sits_on_hit_site(thread)) thread.hit_site.reset();
     if (thread.hit_site) stepping_sites.insert(*thread.hit_site);
   }
   // A breakpoint the client removed stays in memory only while nothing runs but threads taking
@@ -234,10 +235,10 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
   for (auto& entry : plan) {
     Thread& thread = *entry.thread;
     if (exclusive && &thread != exclusive) {
-      held_.push_back({thread.tid, entry.request->step, signal_for(thread, *entry.request)});
+      held_.push_back({thread.tid, entry.request->step, entry.signal});
       continue;
     }
-    resume_thread(thread, entry.request->step, signal_for(thread, *entry.request));
+    resume_thread(thread, entry.request->step, entry.signal);
   }
   return std::nullopt;
 }

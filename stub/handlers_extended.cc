@@ -1,6 +1,8 @@
 // Extended remote (`target extended-remote`, `--multi`): `!`, vRun, R, vAttach, and the
 // settings that shape the next `run`: QEnvironmentHexEncoded, QEnvironmentUnset,
 // QEnvironmentReset, QSetWorkingDir, QStartupWithShell, QDisableRandomization.
+#include <cstdlib>
+
 #include "rsp/hex.h"
 #include "stub/debuggee.h"
 #include "stub/handlers.h"
@@ -85,12 +87,19 @@ void handle_environment_reset(Session& session, std::string_view) {
   session.reply_ok();
 }
 
+// `set cwd ~/dir` reaches the stub as typed; like gdbserver, a leading ~ is the stub's $HOME.
+std::string expand_tilde(const std::string& directory) {
+  if (directory != "~" && !directory.starts_with("~/")) return directory;
+  const char* home = std::getenv("HOME");
+  return home ? std::string(home) + directory.substr(1) : directory;
+}
+
 void handle_working_dir(Session& session, std::string_view packet) {
   std::string directory = decode_hex_text(after_colon(packet), "working directory");
   auto& launch = session.server().launch_settings();
   // Empty: GDB's `set cwd` was cleared; the program starts where the stub runs.
   if (directory.empty()) launch.working_directory.reset();
-  else launch.working_directory = directory;
+  else launch.working_directory = expand_tilde(directory);
   session.reply_ok();
 }
 

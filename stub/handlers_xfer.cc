@@ -55,6 +55,9 @@ std::string threads_document(Session& session) {
 std::optional<std::string> read_object(Session& session, const XferRequest& request) {
   if (request.object == "features") {
     if (request.annex != "target.xml") return std::nullopt;
+    // Like gdbserver, no description before there is a process (--multi): GDB keeps the
+    // architecture the user set, and reads the description again after `run` or `attach`.
+    require_process(session);
     static const std::string description = target_description_xml(threads::RegisterLayout::host());
     return description;
   }

@@ -1,6 +1,8 @@
 #include "threads/inferior.h"
 
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -84,6 +86,13 @@ void Inferior::resume_thread(Thread& thread, bool step, int signal) {
   if (event_log_enabled())
     log_event(std::string(step ? "PTRACE_SINGLESTEP" : "PTRACE_CONT") + " thread " + std::to_string(thread.tid) +
               " signal " + std::to_string(signal));
+  if (signal != 0 && !thread.in_signal_delivery_stop) {
+    log_event("thread " + std::to_string(thread.tid) + " is not in a signal-delivery-stop: signal " +
+              std::to_string(signal) + " sent with tgkill");
+    if (::syscall(SYS_tgkill, pid_, thread.tid, signal) == 0) thread.injected_signal = signal;
+    signal = 0;
+  }
+  thread.in_signal_delivery_stop = false;
   try {
     if (step)
       ptrace_step(thread.tid, signal);
@@ -384,6 +393,8 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
   if (event.kind == WaitEvent::Kind::event_stop && previous == Thread::State::running && trap_overtaken(*thread))
     return std::nullopt;
   thread->state = Thread::State::stopped;
+  thread->in_signal_delivery_stop =
+      event.kind == WaitEvent::Kind::signal_stop || event.kind == WaitEvent::Kind::trap_stop;
 
   // A thread on its way past a breakpoint: put it where the program is before anything else
   // looks at it (no slot address is ever seen), and finish the step-over if that is what
@@ -485,6 +496,12 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     return finish_stop_if_complete();
 
   case WaitEvent::Kind::signal_stop:
+    // The signal the client resumed this thread with, sent by tgkill: delivered now, as asked.
+    if (thread->injected_signal == event.signal && !stopping_) {
+      thread->injected_signal = 0;
+      resume_thread(*thread, thread->stepping, event.signal);
+      return std::nullopt;
+    }
     // A thread the client is stepping reports even a signal it would pass, as gdbserver does:
     // GDB decides how to step into or over the handler.
     if (pass_signals.count(event.signal) && !stopping_ && !thread->stepping) {

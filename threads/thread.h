@@ -42,6 +42,11 @@ struct Thread {
   // A signal the client resumed this thread with while another thread's pending event was
   // reported instead: delivered at the thread's next resume, so it is never lost.
   int deferred_signal = 0;
+  // Its current stop is a signal-delivery-stop (a signal or a trap), the only stop in which
+  // PTRACE_CONT can deliver a signal; in any other stop (an interrupt, an event) the kernel
+  // ignores the signal argument, so it is sent with tgkill and delivered when it arrives.
+  bool in_signal_delivery_stop = false;
+  int injected_signal = 0;
 
   RegisterFile& registers() {
     if (!registers_) registers_ = std::make_unique<RegisterFile>(tid, RegisterLayout::host());

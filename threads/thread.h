@@ -33,8 +33,9 @@ struct Thread {
   bool in_step_over = false;    // StepOverHandler::start() ran; settle() at the next stop
   bool step_over_steps = false; // the step-over needs a single-step, whatever the client asked
   bool exclusive_step = false;  // stepping in place: every other thread waits for it
-  // A signal was delivered with the thread on a breakpoint it had hit: when the handler
-  // returns onto that int3, the trap is not a new hit.
+  // The stub passed a signal (QPassSignals) to the thread on a breakpoint it had hit: when the
+  // handler returns onto that int3, the trap is not a new hit. (A signal the client resumes
+  // with is not silent: GDB wants the handler's return reported.)
   std::optional<std::uint64_t> silent_site;
   // An event that arrived while the other threads were being stopped; reported when the
   // client next resumes this thread.

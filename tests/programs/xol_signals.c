@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/time.h>
 #include <ucontext.h>
+#include <unistd.h>
 
 #define NTHREADS 4
 #define CALLS 200

@@ -1,8 +1,8 @@
+#include "rsp/hex.h"
 #include "tests/differential/corpus.h"
 
 #include <link.h>
 
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -15,11 +15,7 @@
 namespace xolstub::differential {
 namespace {
 
-std::string hex(std::uint64_t value) {
-  char text[24];
-  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
-  return text;
-}
+std::string hex(std::uint64_t value) { return "0x" + rsp::hex_number(value); }
 
 int collect_library(dl_phdr_info* info, std::size_t, void* data) {
   auto& paths = *static_cast<std::vector<std::string>*>(data);

@@ -1,3 +1,4 @@
+#include "rsp/hex.h"
 #include "tests/differential/outcome.h"
 
 #include <csignal>
@@ -8,11 +9,7 @@
 namespace xolstub::differential {
 namespace {
 
-std::string hex(std::uint64_t value) {
-  char text[24];
-  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
-  return text;
-}
+std::string hex(std::uint64_t value) { return "0x" + rsp::hex_number(value); }
 
 // Registers up to 8 bytes as numbers; wider ones as hex digits, most significant byte first.
 std::string register_value(const std::uint8_t* bytes, std::size_t size) {

@@ -29,13 +29,11 @@ bool Inferior::is_our_thread(pid_t tid) const {
 // A traced child reports an initial stop; it may have been read already by a waitpid(-1).
 void Inferior::wait_for_first_stop(pid_t child) {
   if (early_children_.erase(child)) return;
-  for (;;) {
-    int status = 0;
-    if (wait_retrying(child, &status, __WALL) != child)
-      throw std::runtime_error("fork child " + std::to_string(child) + " cannot be waited for");
-    if (WIFSTOPPED(status)) return;
+  int status = 0;
+  if (wait_retrying(child, &status, __WALL) != child)
+    throw std::runtime_error("fork child " + std::to_string(child) + " cannot be waited for");
+  if (!WIFSTOPPED(status))
     throw std::runtime_error("fork child " + std::to_string(child) + " ended before its first stop");
-  }
 }
 
 void Inferior::handle_fork(const WaitEvent& event) {

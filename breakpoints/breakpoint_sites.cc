@@ -41,6 +41,7 @@ void BreakpointSites::restore(std::uint64_t address, const Site& site) {
   std::uint8_t current = 0;
   if (inferior_.memory().read(address, std::span(&current, 1)) != 1 || current != int3) return;
   inferior_.memory().write(address, std::span(&site.original, 1));
+  inferior_.site_removed(address);
 }
 
 // The last owner gone, the site is retired, not restored: GDB's own step-over removes a

@@ -49,6 +49,33 @@ std::unique_ptr<Debuggee> Debuggee::attach(pid_t pid) {
   return std::unique_ptr<Debuggee>(new Debuggee(threads::Inferior::attach(pid)));
 }
 
+void Debuggee::note_stop(const threads::StopReport& stop) {
+  using Reason = threads::StopReport::Reason;
+  if (stop.reason == Reason::no_resumed || stop.reason == Reason::thread_exited) return;
+  last_stop_ = stop;
+  if (!stop.process_gone()) last_thread_stops_[stop.tid] = stop;
+}
+
+std::vector<threads::StopReport> Debuggee::stopped_threads() {
+  std::vector<threads::StopReport> stops;
+  if (gone()) return {last_stop_};
+  for (auto& [tid, thread] : inferior_->threads()) {
+    if (!inferior_->stopped_for_client(tid)) continue;
+    if (thread.pending) {
+      stops.push_back(*thread.pending);
+      thread.pending.reset();
+    } else if (tid == last_stop_.tid) {
+      stops.push_back(last_stop_);
+    } else if (auto last = last_thread_stops_.find(tid); last != last_thread_stops_.end()) {
+      stops.push_back(last->second);
+    } else {
+      stops.push_back(threads::StopReport{threads::StopReport::Reason::interrupted, tid, 0});
+    }
+    last_thread_stops_[tid] = stops.back();
+  }
+  return stops;
+}
+
 pid_t Debuggee::default_thread() {
   if (inferior_->find_thread(last_stop_.tid)) return last_stop_.tid;
   if (inferior_->find_thread(pid())) return pid();

@@ -1,7 +1,9 @@
 // The process being debugged as the sessions see it: the traced inferior, its breakpoint
 // sites and hardware points, and the last stop reported (what `?` answers).
 #pragma once
+#include <map>
 #include <memory>
+#include <vector>
 
 #include "breakpoints/breakpoint_sites.h"
 #include "breakpoints/hardware_points.h"
@@ -23,7 +25,10 @@ public:
   bool gone() const { return inferior_->gone(); }
 
   const threads::StopReport& last_stop() const { return last_stop_; }
-  void note_stop(const threads::StopReport& stop) { last_stop_ = stop; }
+  void note_stop(const threads::StopReport& stop);
+  // `?` in non-stop: one stop per thread the client may see stopped: what it has pending, else
+  // the last stop reported for it, else a stop with signal 0.
+  std::vector<threads::StopReport> stopped_threads();
   // The thread a client means by "any thread": the one that stopped last, if it still lives.
   pid_t default_thread();
 
@@ -39,6 +44,7 @@ private:
   std::unique_ptr<breakpoints::HardwarePoints> hardware_;
   std::unique_ptr<xol::StepOverEngine> xol_;
   threads::StopReport last_stop_;
+  std::map<pid_t, threads::StopReport> last_thread_stops_;
 };
 
 } // namespace xolstub::stub

@@ -10,6 +10,7 @@ void register_monitor_handlers(Dispatcher& dispatcher);     // qRcmd
 void register_register_handlers(Dispatcher& dispatcher);    // g G p P
 void register_memory_handlers(Dispatcher& dispatcher);      // m M X
 void register_resume_handlers(Dispatcher& dispatcher);      // c C s S vCont vCtrlC
+void register_non_stop_handlers(Dispatcher& dispatcher);    // QNonStop QThreadEvents vStopped
 void register_breakpoint_handlers(Dispatcher& dispatcher);  // Z z
 void register_process_handlers(Dispatcher& dispatcher);     // k vKill D
 void register_xfer_handlers(Dispatcher& dispatcher);        // qXfer objects
@@ -22,6 +23,7 @@ inline void register_all_handlers(Dispatcher& dispatcher) {
   register_register_handlers(dispatcher);
   register_memory_handlers(dispatcher);
   register_resume_handlers(dispatcher);
+  register_non_stop_handlers(dispatcher);
   register_breakpoint_handlers(dispatcher);
   register_process_handlers(dispatcher);
   register_xfer_handlers(dispatcher);

@@ -50,6 +50,10 @@ void handle_breakpoint(Session& session, std::string_view packet) {
     }
   } else {
     target->sites().remove(address, session.id());  // removing what is not there is not an error
+    // Non-stop: threads are running, and GDB steps over breakpoints itself (displaced stepping
+    // or with every thread stopped), never by lifting one for a moment. The int3 goes at once;
+    // a trap of it still on its way is rewound silently.
+    if (target->inferior().non_stop()) target->sites().purge_retired({});
   }
   session.reply_ok();
 }

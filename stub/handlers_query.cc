@@ -43,9 +43,12 @@ Debuggee& require_process(Session& session) {
 void handle_last_stop(Session& session, std::string_view) {
   Debuggee* target = session.debuggee();
   if (!target) {
-    session.reply("W00");  // --multi before `run`: nothing has lived yet
+    // --multi before `run`: nothing has lived yet.
+    session.reply(session.server().non_stop() ? "OK" : "W00");
     return;
   }
+  // Non-stop: one stop per stopped thread, the first as the reply, the rest through vStopped.
+  if (session.server().non_stop()) return session.restart_stop_queue(target->stopped_threads());
   session.reply_stop(target->last_stop());
 }
 

@@ -57,6 +57,7 @@ void handle_vcont_query(Session& session, std::string_view) { session.reply("vCo
 // vCont;ACTION[:THREAD];... — the leftmost action that names a thread applies to it.
 void handle_vcont(Session& session, std::string_view packet) {
   std::vector<ResumeRequest> requests;
+  std::vector<pid_t> stops;
   bool only_stops = true;
   for (auto action : split(packet.substr(std::string_view("vCont;").size()), ';')) {
     if (action.empty()) return session.reply_error(1, "vCont: empty action");
@@ -83,6 +84,8 @@ void handle_vcont(Session& session, std::string_view packet) {
     }
     case 't':
       // All-stop: a thread is stopped whenever the client may talk; it stays as it is.
+      // Non-stop: it stops, and its stop is notified.
+      stops.push_back(request.tid);
       continue;
     default:
       return session.reply_error(1, "vCont: unsupported action " + std::string(verb));
@@ -90,13 +93,16 @@ void handle_vcont(Session& session, std::string_view packet) {
     only_stops = false;
     requests.push_back(request);
   }
-  if (only_stops) return session.reply_ok();
-  session.server().resume(session, requests);
+  if (only_stops) session.reply_ok();
+  if (session.server().non_stop())
+    for (pid_t tid : stops) session.server().stop_threads(tid);
+  if (!only_stops) session.server().resume(session, requests);
 }
 
+// All-stop: like 0x03. Non-stop: one running thread stops with SIGINT, notified later.
 void handle_ctrl_c(Session& session, std::string_view) {
-  session.server().interrupt(session);
   session.reply_ok();
+  session.server().interrupt(session);
 }
 
 } // namespace

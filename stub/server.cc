@@ -4,6 +4,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <cstdio>
@@ -127,11 +128,15 @@ void Server::deliver_stop(const threads::StopReport& stop) {
   debuggee_->note_stop(stop);
   if (stop.process_gone()) announce_exit(stop);
   bool told = false;
-  for (auto& session : sessions_)
-    if (session->waiting_for_stop) {
+  for (auto& session : sessions_) {
+    if (non_stop_) {
+      session->notify_stop(stop);
+      told = true;
+    } else if (session->waiting_for_stop) {
       session->on_stop(stop);
       told = true;
     }
+  }
   death_unreported_ = stop.process_gone() && !told;
 }
 
@@ -158,13 +163,43 @@ void Server::resume(Session& session, std::span<const threads::ResumeRequest> re
     session.reply_error(1, "there is no process to resume");
     return;
   }
+  if (non_stop_) {
+    session.reply_ok();
+    // A thread whose stop some client has not pulled yet is not resumed by a wildcard: that
+    // client does not know it stopped.
+    std::set<pid_t> unacknowledged;
+    for (auto& each : sessions_) unacknowledged.merge(each->unacknowledged_threads());
+    for (const auto& stop : debuggee_->inferior().resume(requests, unacknowledged)) deliver_stop(stop);
+    return;
+  }
   session.waiting_for_stop = true;
-  if (auto stop = debuggee_->inferior().resume(requests)) deliver_stop(*stop);
+  auto stops = debuggee_->inferior().resume(requests);
+  if (!stops.empty()) deliver_stop(stops.front());
 }
 
 void Server::interrupt(Session&) {
   if (!debuggee_ || debuggee_->gone()) return;
   if (auto stop = debuggee_->inferior().interrupt()) deliver_stop(*stop);
+}
+
+void Server::stop_threads(pid_t tid) {
+  if (!debuggee_ || debuggee_->gone()) return;
+  for (const auto& stop : debuggee_->inferior().stop_threads(tid)) deliver_stop(stop);
+}
+
+void Server::set_non_stop(bool on) {
+  non_stop_ = on;
+  if (debuggee_ && !debuggee_->gone()) debuggee_->inferior().set_non_stop(on);
+}
+
+void Server::apply_modes() {
+  set_non_stop(non_stop_);
+  update_thread_events();
+}
+
+void Server::update_thread_events() {
+  bool wanted = std::any_of(sessions_.begin(), sessions_.end(), [](const auto& session) { return session->thread_events; });
+  if (debuggee_ && !debuggee_->gone()) debuggee_->inferior().report_thread_events = wanted;
 }
 
 void Server::kill_process() {
@@ -189,6 +224,7 @@ void Server::start_program(std::vector<std::string> argv) {
   launch.environment = environment_.entries();
   debuggee_ = Debuggee::launch(launch);
   death_unreported_ = false;
+  apply_modes();
   std::fprintf(stderr, "Process %s created; pid = %d\n", launch.argv.front().c_str(), debuggee_->pid());
   std::fflush(stderr);
   give_terminal_to(debuggee_->pid());
@@ -201,6 +237,7 @@ void Server::attach_process(pid_t pid) {
   if (debuggee_ && !debuggee_->gone()) kill_process();
   debuggee_ = std::move(attached);
   death_unreported_ = false;
+  apply_modes();
   std::fprintf(stderr, "Attached; pid = %d\n", debuggee_->pid());
   std::fflush(stderr);
 }
@@ -215,10 +252,20 @@ void Server::session_ended(Session& ended) {
   asio::post(io_, [this, &ended] {
     std::erase_if(sessions_, [&](const auto& session) { return session.get() == &ended; });
     bool process_alive = debuggee_ && !debuggee_->gone();
-    if (exiting_ || options_.once || is_stdio() || (!process_alive && !options_.multi))
+    if (exiting_ || options_.once || is_stdio() || (!process_alive && !options_.multi)) {
       shutdown();
-    else
-      accept_next();
+      return;
+    }
+    // The next client starts in all-stop, with the process stopped, as gdbserver leaves it.
+    if (sessions_.empty() && non_stop_) {
+      try {
+        set_non_stop(false);
+      } catch (const std::exception& error) {
+        debug_event(std::string("while stopping the threads for the next client: ") + error.what());
+      }
+    }
+    update_thread_events();
+    accept_next();
   });
 }
 

@@ -30,9 +30,18 @@ public:
   Debuggee* debuggee() { return debuggee_.get(); }
   bool is_stdio() const { return listener_ && listener_->is_stdio(); }
 
-  // Resumes as the session asks; the stop reply comes through session.on_stop().
+  // Resumes as the session asks. All-stop: the stop reply comes through session.on_stop().
+  // Non-stop: the reply is OK, and stops follow as notifications.
   void resume(Session& session, std::span<const threads::ResumeRequest> requests);
   void interrupt(Session& session);
+  // Non-stop (QNonStop): every client sees each thread stop on its own. The mode belongs to
+  // the process, and carries over to the next one (vRun, vAttach).
+  void set_non_stop(bool on);
+  bool non_stop() const { return non_stop_; }
+  // Non-stop vCont;t: stops the thread (or every thread, for all_threads).
+  void stop_threads(pid_t tid);
+  // QThreadEvents from any client: the inferior reports thread creation and exit.
+  void update_thread_events();
   void kill_process();
   void detach_process();
   // Extended remote (vRun, R, vAttach): replaces whatever process there was. Throw
@@ -57,6 +66,8 @@ private:
   void deliver_stop(const threads::StopReport& stop);
   void announce_exit(const threads::StopReport& stop);
   void shutdown();
+  // Gives a new process the modes the clients asked for.
+  void apply_modes();
 
   Options options_;
   threads::LaunchOptions launch_;
@@ -74,6 +85,7 @@ private:
   // resume hears of it at once.
   bool death_unreported_ = false;
   bool exiting_ = false;
+  bool non_stop_ = false;
 };
 
 } // namespace xolstub::stub

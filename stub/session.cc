@@ -102,8 +102,42 @@ void Session::on_stop(const threads::StopReport& stop) {
 }
 
 void Session::reply_stop(const threads::StopReport& stop) {
-  general_thread = stop.process_gone() ? ThreadId{} : ThreadId{ThreadId::any, stop.tid};
+  if (!server_.non_stop()) general_thread = stop.process_gone() ? ThreadId{} : ThreadId{ThreadId::any, stop.tid};
   reply(format_stop_reply(stop, *this));
+}
+
+void Session::notify_stop(const threads::StopReport& stop) {
+  using Reason = threads::StopReport::Reason;
+  if ((stop.reason == Reason::thread_created || stop.reason == Reason::thread_exited) && !thread_events) return;
+  if (stop.reason == Reason::no_resumed && !client.no_resumed) return;
+  stop_queue_.push_back({stop.tid, format_stop_reply(stop, *this)});
+  if (stop_queue_.size() > 1) {
+    debug_packet("   stop of thread " + std::to_string(stop.tid) + " queued behind " +
+                 std::to_string(stop_queue_.size() - 1) + " the client has not pulled yet");
+    return;
+  }
+  std::string payload = "Stop:" + stop_queue_.front().reply;
+  debug_packet("-> %" + printable(payload));
+  send_raw(rsp::frame_notification(payload));
+}
+
+void Session::acknowledge_stop() {
+  if (!stop_queue_.empty()) stop_queue_.pop_front();
+  if (stop_queue_.empty()) return reply_ok();
+  reply(stop_queue_.front().reply);
+}
+
+void Session::restart_stop_queue(const std::vector<threads::StopReport>& stops) {
+  stop_queue_.clear();
+  for (const auto& stop : stops) stop_queue_.push_back({stop.tid, format_stop_reply(stop, *this)});
+  if (stop_queue_.empty()) return reply_ok();
+  reply(stop_queue_.front().reply);
+}
+
+std::set<pid_t> Session::unacknowledged_threads() const {
+  std::set<pid_t> tids;
+  for (const auto& queued : stop_queue_) tids.insert(queued.tid);
+  return tids;
 }
 
 void Session::finish() {

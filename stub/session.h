@@ -2,7 +2,9 @@
 // it selected, and whether it waits for a stop reply. Packets go to the Dispatcher; replies come
 // back through reply().
 #pragma once
+#include <deque>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,9 +45,19 @@ public:
   void reply_error(int code, std::string_view why);
   // The target stopped while this client waited for it.
   void on_stop(const threads::StopReport& stop);
-  // Sends a stop reply. The thread it names becomes the general thread, as GDB assumes in
-  // all-stop (remote.c record_currthread): its next `g` without an `Hg` is for that thread.
+  // Sends a stop reply. All-stop: the thread it names becomes the general thread, as GDB
+  // assumes (remote.c record_currthread): its next `g` without an `Hg` is for that thread.
+  // Non-stop GDB assumes no such thing, so the general thread stays what it chose.
   void reply_stop(const threads::StopReport& stop);
+  // Non-stop: a stop goes out as a `%Stop` notification when none is waiting for the client's
+  // vStopped; later ones queue up behind it. Thread events go only to a client that asked.
+  void notify_stop(const threads::StopReport& stop);
+  // vStopped: the oldest queued stop has reached the client; answers the next one, or OK.
+  void acknowledge_stop();
+  // `?` in non-stop: the queue starts again with these stops; the first is the reply.
+  void restart_stop_queue(const std::vector<threads::StopReport>& stops);
+  // Threads whose stop is queued for this client: it does not know yet that they stopped.
+  std::set<pid_t> unacknowledged_threads() const;
   // Closes once the last reply is out (after `monitor exit`, D or k with --once).
   void finish();
 
@@ -56,6 +68,7 @@ public:
 
   ClientFeatures client;
   bool no_ack = false;
+  bool thread_events = false;           // QThreadEvents:1
   bool waiting_for_stop = false;
   ThreadId general_thread;              // Hg: registers and memory
   ThreadId continue_thread{-1, -1};     // Hc: the old c/s packets
@@ -78,6 +91,11 @@ private:
   int id_;
   rsp::Decoder decoder_{packet_size};
   std::string last_sent_;  // resent on a NAK
+  struct QueuedStop {
+    pid_t tid;
+    std::string reply;
+  };
+  std::deque<QueuedStop> stop_queue_;  // the front one has been notified
   HostIo host_io_;
   bool finished_ = false;
 };

@@ -26,10 +26,16 @@ std::string format_stop_reply(const threads::StopReport& stop, Session& session)
   using Reason = threads::StopReport::Reason;
   if (stop.reason == Reason::exited) return "W" + hex_byte(stop.exit_status) + process;
   if (stop.reason == Reason::killed) return "X" + hex_byte(host_to_gdb_signal(stop.signal)) + process;
+  if (stop.reason == Reason::thread_exited)
+    return "w" + rsp::hex_number(static_cast<std::uint64_t>(stop.exit_status & 0xff)) + ";" +
+           format_thread_id(target.pid(), stop.tid, session.client.multiprocess);
+  if (stop.reason == Reason::no_resumed)
+    return session.client.no_resumed ? "N" : "E.No unwaited-for children left.";
 
   std::string signal = hex_byte(host_to_gdb_signal(stop.signal));
   if (disabled.count("T")) return "S" + signal;
   std::string reply = "T" + signal;
+  if (stop.reason == Reason::thread_created) reply += "create:;";
   if (threads::Thread* thread = target.inferior().find_thread(stop.tid)) {
     using Layout = threads::RegisterLayout;
     for (unsigned regno : {Layout::rbp, Layout::rsp, Layout::rip})

@@ -73,6 +73,12 @@ bool Inferior::all_stopped() const {
                      [](const auto& entry) { return entry.second.state == Thread::State::stopped; });
 }
 
+bool Inferior::stopped_for_client(pid_t tid) const {
+  auto it = threads_.find(tid);
+  if (it == threads_.end() || it->second.state != Thread::State::stopped) return false;
+  return std::none_of(held_.begin(), held_.end(), [&](const Held& h) { return h.tid == tid; });
+}
+
 // `step` is the client's (or range stepping's) single-step; a step-over that steps in a slot or in
 // place adds its own, which classify_trap never mistakes for the client's.
 void Inferior::resume_thread(Thread& thread, bool step, int signal) {
@@ -139,7 +145,7 @@ void Inferior::resume_one_past_site(Thread& thread, bool step) {
 void Inferior::resume_held() {
   std::vector<Held> held;
   held.swap(held_);
-  if (stopping_) return;  // the world is being stopped: they stay as they are
+  if (holding()) return;  // the world is being stopped: they stay as they are
   for (const Held& h : held)
     if (Thread* thread = find_thread(h.tid); thread && thread->state == Thread::State::stopped)
       resume_thread(*thread, h.step, h.signal);
@@ -148,8 +154,8 @@ void Inferior::resume_held() {
 // Sends a thread that stopped for our own bookkeeping back to what it was doing, unless the
 // world is being stopped, in which case this stop is as good as the one we asked for.
 void Inferior::keep_running(Thread& thread) {
-  if (stopping_) {
-    thread.stop_requested = false;
+  if (holding()) {
+    hold(thread, thread.stepping);
     return;
   }
   resume_one_past_site(thread, thread.stepping);
@@ -161,25 +167,31 @@ int Inferior::signal_for(Thread& thread, const ResumeRequest& request) {
   return request.signal != 0 ? request.signal : deferred;
 }
 
-std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> requests) {
+std::vector<StopReport> Inferior::resume(std::span<const ResumeRequest> requests,
+                                         const std::set<pid_t>& unacknowledged) {
+  std::vector<StopReport> reports;
   struct Plan { Thread* thread; const ResumeRequest* request; int signal = 0; };
   std::vector<Plan> plan;
   for (auto& [tid, thread] : threads_) {
     auto request = std::find_if(requests.begin(), requests.end(), [&](const ResumeRequest& r) {
-      return r.tid == tid || r.tid == ResumeRequest::all_threads;
+      return r.tid == tid || (r.tid == ResumeRequest::all_threads && !unacknowledged.count(tid));
     });
-    if (request != requests.end() && thread.state == Thread::State::stopped)
+    // A held (parked) thread is running as far as the client knows.
+    bool held = std::any_of(held_.begin(), held_.end(), [&](const Held& h) { return h.tid == tid; });
+    if (request != requests.end() && thread.state == Thread::State::stopped && !(non_stop_ && held))
       plan.push_back({&thread, &*request});
   }
-  // A thread that already has something to say speaks before anything runs; the signals the
-  // others were to be resumed with wait for their next resume.
+  // A thread that already has something to say speaks before anything runs. All-stop: the
+  // signals the others were to be resumed with wait for their next resume. Non-stop: it stays
+  // stopped and the others run.
   auto defer_signals = [&](const Thread& speaker) {
     for (auto& entry : plan)
       if (entry.thread != &speaker && entry.request->signal != 0) entry.thread->deferred_signal = entry.request->signal;
   };
-  for (auto& entry : plan) {
-    Thread& thread = *entry.thread;
-    while (thread.pending) {
+  for (auto entry = plan.begin(); entry != plan.end();) {
+    Thread& thread = *entry->thread;
+    std::optional<StopReport> said;
+    while (thread.pending && !said) {
       StopReport stop = *thread.pending;
       thread.pending.reset();
       // A breakpoint removed since the hit was recorded: the PC is already back on it, so
@@ -188,10 +200,20 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
         continue;
       // The end of a step the client has since stopped asking for (it steps another thread
       // now, this one only continues): the step is done, nothing to report.
-      if (stop.reason == StopReport::Reason::single_step && !entry.request->step) continue;
-      defer_signals(thread);
-      return stop;
+      if (stop.reason == StopReport::Reason::single_step && !entry->request->step) continue;
+      said = stop;
     }
+    if (!said) {
+      ++entry;
+      continue;
+    }
+    if (!non_stop_) {
+      defer_signals(thread);
+      return {*said};
+    }
+    if (entry->request->signal != 0) thread.deferred_signal = entry->request->signal;
+    reports.push_back(*said);
+    entry = plan.erase(entry);
   }
   std::set<std::uint64_t> stepping_sites;
   for (auto& entry : plan) {
@@ -213,43 +235,147 @@ std::optional<StopReport> Inferior::resume(std::span<const ResumeRequest> reques
   bool only_steppers = std::all_of(plan.begin(), plan.end(), [](const Plan& p) {
     return p.thread->hit_site && p.request->step && p.request->range_start == p.request->range_end;
   });
-  if (before_resume) before_resume(only_steppers ? stepping_sites : std::set<std::uint64_t>{});
+  if (before_resume && !plan.empty()) before_resume(only_steppers ? stepping_sites : std::set<std::uint64_t>{});
   for (auto& entry : plan)
     if (entry.thread->hit_site && !is_our_int3(*entry.thread->hit_site)) entry.thread->hit_site.reset();
 
   // A client's step over an emulated instruction is finished before anything runs; if it left
   // the step's range it is reported at once, before any other thread is moved into a slot (the
   // client would read a slot address) or has its int3 lifted for an in-place step.
-  // Only the first such thread is looked at (GDB steps one thread at a time in all-stop), so
+  // All-stop: only the first such thread is looked at (GDB steps one thread at a time), so
   // nothing else has started a step-over when it returns.
-  for (auto& entry : plan) {
-    Thread& thread = *entry.thread;
-    if (!thread.hit_site || !thread.client_step) continue;
+  for (auto entry = plan.begin(); entry != plan.end();) {
+    Thread& thread = *entry->thread;
+    if (!thread.hit_site || !thread.client_step) {
+      ++entry;
+      continue;
+    }
     if (begin_step_over(thread).action == StepOverStart::Action::done) {
       std::uint64_t pc = thread.registers().pc();
       if (pc < thread.range_start || pc >= thread.range_end) {
-        running_ = false;
-        return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
+        StopReport stepped{StopReport::Reason::single_step, thread.tid, SIGTRAP};
+        if (!non_stop_) {
+          running_ = false;
+          return {stepped};
+        }
+        reports.push_back(stepped);
+        entry = plan.erase(entry);
+        continue;
       }
     }
-    break;
+    if (!non_stop_) break;
+    ++entry;
+  }
+  // Non-stop: an instruction that can only be stepped in place needs every other thread
+  // stopped first, the running ones included; they are parked, and let go after it.
+  if (non_stop_ && step_over && !exclusive_step_running()) {
+    bool in_place = std::any_of(plan.begin(), plan.end(), [&](const Plan& p) {
+      return p.thread->hit_site && step_over->steps_in_place(*p.thread);
+    });
+    if (in_place) {
+      park_running(reports);
+      if (gone_) return reports;
+    }
   }
   for (auto& entry : plan)
     if (entry.thread->hit_site) begin_step_over(*entry.thread);
-  // An instruction that can only be stepped in place goes first, alone; the rest wait.
+  // An instruction that can only be stepped in place goes first, alone; the rest wait (in
+  // non-stop, also for one already stepping in place).
   Thread* exclusive = nullptr;
   for (auto& entry : plan)
     if (entry.thread->exclusive_step && !exclusive) exclusive = entry.thread;
-  running_ = !plan.empty();
+  bool wait_for_other = non_stop_ && !exclusive && exclusive_step_running();
+  if (!non_stop_) running_ = !plan.empty();
   for (auto& entry : plan) {
     Thread& thread = *entry.thread;
-    if (exclusive && &thread != exclusive) {
+    if ((exclusive && &thread != exclusive) || wait_for_other) {
       held_.push_back({thread.tid, entry.request->step, entry.signal});
       continue;
     }
     resume_thread(thread, entry.request->step, entry.signal);
   }
-  return std::nullopt;
+  // Nothing runs and nothing was said: a client waiting for a stop would wait for ever.
+  bool any_running = std::any_of(threads_.begin(), threads_.end(),
+                                 [](const auto& entry) { return entry.second.state != Thread::State::stopped; });
+  if (reports.empty() && !any_running && held_.empty())
+    reports.push_back(StopReport{StopReport::Reason::no_resumed, 0, 0});
+  return reports;
+}
+
+bool Inferior::exclusive_step_running() const {
+  return std::any_of(threads_.begin(), threads_.end(), [](const auto& entry) { return entry.second.exclusive_step; });
+}
+
+void Inferior::hold(Thread& thread, bool step) {
+  thread.stop_requested = false;
+  if (parking_) held_.push_back({thread.tid, step, 0});
+}
+
+// Stops every running thread and waits until they are: what they stop for is reported as
+// usual (non-stop), and those stopped only for this are held, to run again after the in-place
+// step-over. Blocking is fine: an interrupt stops a thread at once, even in a system call.
+void Inferior::park_running(std::vector<StopReport>& reports) {
+  log_event("parking every running thread for an in-place step-over");
+  parking_ = true;
+  stop_all_running();
+  while (!gone_ && !all_stopped()) {
+    int status = 0;
+    pid_t tid = wait_retrying(-1, &status, __WALL);
+    if (tid < 0) break;
+    if (auto stop = handle_wait_status(tid, status)) reports.push_back(*stop);
+  }
+  parking_ = false;
+}
+
+void Inferior::set_non_stop(bool on) {
+  if (on == non_stop_) return;
+  if (on) {
+    non_stop_ = true;
+    return;
+  }
+  // All-stop from here: the threads the client had running stop now, and what they stopped
+  // for waits as pending, reported when they are next resumed.
+  stop_all_and_wait();
+}
+
+std::vector<StopReport> Inferior::stop_threads(pid_t tid) {
+  std::vector<StopReport> reports;
+  for (auto& [id, thread] : threads_) {
+    if (tid != ResumeRequest::all_threads && id != tid) continue;
+    auto held = std::find_if(held_.begin(), held_.end(), [&](const Held& h) { return h.tid == id; });
+    if (held != held_.end()) {
+      // Parked behind an in-place step-over: already stopped, so this is its stop, once it is
+      // out of the slot it may have been moved into.
+      held_.erase(held);
+      undo_unstarted_step_over(thread);
+      reports.push_back(StopReport{StopReport::Reason::interrupted, id, 0});
+      continue;
+    }
+    if (thread.state == Thread::State::stopped || thread.client_stop) continue;
+    thread.client_stop = true;
+    thread.stop_signal = 0;
+    if (thread.state == Thread::State::starting || thread.stop_requested) continue;  // its stop is coming
+    try {
+      log_event("PTRACE_INTERRUPT thread " + std::to_string(id) + " (the client stops it)");
+      ptrace_interrupt(id);
+      thread.stop_requested = true;
+    } catch (const PtraceError&) {
+      // On its way out: its exit is what comes next.
+    }
+  }
+  return reports;
+}
+
+// A held thread may have been moved into a slot without running: back onto its breakpoint.
+void Inferior::undo_unstarted_step_over(Thread& thread) {
+  if (!thread.in_step_over || !step_over) return;
+  thread.in_step_over = thread.step_over_steps = thread.exclusive_step = false;
+  if (step_over->settle(thread, false) == Settled::rolled_back) thread.hit_site = thread.registers().pc();
+}
+
+void Inferior::site_removed(std::uint64_t address) {
+  for (auto& [tid, thread] : threads_)
+    if (thread.state != Thread::State::stopped) thread.removed_while_running.insert(address);
 }
 
 void Inferior::stop_all_running() {
@@ -268,6 +394,17 @@ void Inferior::stop_all_running() {
 
 std::optional<StopReport> Inferior::interrupt() {
   if (gone_) return std::nullopt;
+  if (non_stop_) {
+    // Ctrl-C: one running thread (the main one if it runs) stops and reports SIGINT, as the
+    // program's SIGINT would be reported; nothing else stops.
+    Thread* chosen = nullptr;
+    for (auto& [tid, thread] : threads_)
+      if (thread.state == Thread::State::running && !thread.client_stop && (!chosen || tid == pid_)) chosen = &thread;
+    if (!chosen) return std::nullopt;
+    std::vector<StopReport> ignored = stop_threads(chosen->tid);
+    chosen->stop_signal = SIGINT;
+    return std::nullopt;
+  }
   if (!stopping_) {
     stopping_ = true;
     interrupting_ = true;
@@ -284,6 +421,11 @@ std::optional<StopReport> Inferior::interrupt() {
 
 std::optional<StopReport> Inferior::report(Thread& thread, StopReport stop) {
   thread.stop_requested = false;
+  if (non_stop_) {
+    // Whatever the thread stopped for answers a stop the client asked for, too.
+    thread.client_stop = false;
+    return stop;
+  }
   if (!stopping_) {
     stopping_ = true;
     stopping_for_ = stop;
@@ -320,9 +462,18 @@ std::optional<StopReport> Inferior::process_gone(StopReport stop) {
   return stop;
 }
 
-std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code, bool after_step_over) {
+std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code, bool after_step_over,
+                                                 const std::set<std::uint64_t>& removed) {
   if (!after_step_over && (trap_code == SI_KERNEL || trap_code == TRAP_BRKPT)) {
     std::uint64_t address = thread.registers().pc() - 1;
+    if (!is_our_int3(address) && removed.count(address)) {
+      // The int3 was taken out after this thread had executed it: it re-executes the
+      // original instruction, and nobody hears of it.
+      log_event("thread " + std::to_string(thread.tid) + ": trap of a removed breakpoint rewound");
+      thread.registers().set_pc(address);
+      keep_running(thread);
+      return std::nullopt;
+    }
     if (is_our_int3(address)) {
       thread.registers().set_pc(address);  // GDB's swbreak convention: report the int3's own address
       thread.hit_site = address;
@@ -344,7 +495,10 @@ std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code,
     // the world is being stopped anyway.
     std::uint64_t pc = thread.registers().pc();
     if (!stopping_ && pc >= thread.range_start && pc < thread.range_end) {
-      resume_thread(thread, true, 0);
+      if (parking_)
+        hold(thread, true);
+      else
+        resume_thread(thread, true, 0);
       return std::nullopt;
     }
     return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
@@ -393,6 +547,7 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
   if (event.kind == WaitEvent::Kind::event_stop && previous == Thread::State::running && trap_overtaken(*thread))
     return std::nullopt;
   thread->state = Thread::State::stopped;
+  std::set<std::uint64_t> removed = std::exchange(thread->removed_while_running, {});
   thread->in_signal_delivery_stop =
       event.kind == WaitEvent::Kind::signal_stop || event.kind == WaitEvent::Kind::trap_stop;
 
@@ -413,8 +568,8 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     if (exclusive) resume_held();
     if (settled == Settled::completed && trapped && !hardware) {
       if (!thread->client_step) {
-        if (stopping_) {
-          thread->stop_requested = false;
+        if (holding()) {
+          hold(*thread, false);
           return finish_stop_if_complete();
         }
         resume_thread(*thread, false, 0);
@@ -432,11 +587,7 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
       return process_gone(StopReport{exited ? StopReport::Reason::exited : StopReport::Reason::killed, tid,
                                      event.signal, event.status});
     }
-    threads_.erase(tid);
-    // A short-lived thread can start, run and exit before its parent's clone event is read;
-    // that late event must not bring it back as a thread that will never stop.
-    if (!announced) exited_early_.insert(tid);
-    return finish_stop_if_complete();
+    return thread_gone(tid, event.status, announced);
 
   case WaitEvent::Kind::clone: {
     // The new thread may have reported its first stop already; then it is known and handled.
@@ -451,11 +602,26 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
       // A new thread's first stop: it gets the debug registers every thread has, and runs like
       // the rest, unless everything is being stopped.
       if (!debug_image_.empty()) write_debug_registers(tid, debug_image_);
+      if (non_stop_) {
+        // Non-stop: it runs, unless the client asked to stop it already or wants to hear of
+        // new threads (then it waits for the client to resume it).
+        if (thread->client_stop)
+          return report(*thread, StopReport{StopReport::Reason::interrupted, tid, thread->stop_signal});
+        if (report_thread_events) return report(*thread, StopReport{StopReport::Reason::thread_created, tid, SIGTRAP});
+        if (parking_ || exclusive_step_running())
+          held_.push_back({tid, false, 0});
+        else
+          resume_thread(*thread, false, 0);
+        return std::nullopt;
+      }
       if (running_ && !stopping_) resume_thread(*thread, false, 0);
       return finish_stop_if_complete();
     }
     if (thread->stop_requested) {
       thread->stop_requested = false;
+      if (non_stop_ && thread->client_stop)
+        return report(*thread, StopReport{StopReport::Reason::interrupted, tid, thread->stop_signal});
+      if (parking_) hold(*thread, thread->stepping);
       return finish_stop_if_complete();
     }
     // A group-stop or an interrupt that outlived the stop it was for: not the client's business.
@@ -492,7 +658,7 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     // A watchpoint tripped by an instruction run out of line is reported at the original next
     // instruction: settle() already put the PC there.
     if (hardware) return report(*thread, *hardware);
-    if (auto stop = classify_trap(*thread, event.trap_code, step_over_done)) return report(*thread, *stop);
+    if (auto stop = classify_trap(*thread, event.trap_code, step_over_done, removed)) return report(*thread, *stop);
     return finish_stop_if_complete();
 
   case WaitEvent::Kind::signal_stop:
@@ -515,6 +681,23 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
   return std::nullopt;
 }
 
+// A thread other than the main one exited.
+std::optional<StopReport> Inferior::thread_gone(pid_t tid, int status, bool announced) {
+  threads_.erase(tid);
+  std::erase_if(held_, [&](const Held& h) { return h.tid == tid; });
+  // A short-lived thread can start, run and exit before its parent's clone event is read;
+  // that late event must not bring it back as a thread that will never stop.
+  if (!announced) exited_early_.insert(tid);
+  if (!non_stop_) return finish_stop_if_complete();
+  if (report_thread_events) return StopReport{StopReport::Reason::thread_exited, tid, 0, status};
+  // The last thread that could have reported anything is gone; the client hears so rather
+  // than waiting for ever.
+  bool any_running = std::any_of(threads_.begin(), threads_.end(),
+                                 [](const auto& entry) { return entry.second.state != Thread::State::stopped; });
+  if (!any_running && !parking_ && held_.empty()) return StopReport{StopReport::Reason::no_resumed, 0, 0};
+  return std::nullopt;
+}
+
 void Inferior::kill() {
   if (gone_) return;
   let_vfork_children_go();
@@ -532,6 +715,11 @@ void Inferior::kill() {
 
 void Inferior::stop_all_and_wait() {
   if (gone_) return;
+  // All-stop's machinery stops them all; the caller is leaving non-stop (or the process).
+  non_stop_ = false;
+  for (auto& [tid, thread] : threads_) thread.client_stop = false;
+  for (const Held& held : std::exchange(held_, {}))
+    if (Thread* thread = find_thread(held.tid)) undo_unstarted_step_over(*thread);
   interrupt();
   while (!all_stopped() && !gone_) {
     int status = 0;

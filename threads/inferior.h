@@ -5,6 +5,10 @@
 // being stopped are kept as `pending` and reported, one at a time, when they are resumed.
 // Clone events, stale interrupts and signals the client passes are handled here and never
 // reach the layers above.
+//
+// Non-stop: each thread's stop is reported on its own and nothing else stops for it. Only an
+// in-place step-over (the rare instruction that cannot run out of line) stops the others, for
+// one instruction, silently ("parked"), and lets them go again.
 #pragma once
 #include <sys/types.h>
 
@@ -14,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <vector>
 
 #include "threads/debug_registers.h"
 #include "threads/launcher.h"
@@ -48,6 +53,9 @@ public:
   std::map<pid_t, Thread>& threads() { return threads_; }
   Thread* find_thread(pid_t tid);
   bool all_stopped() const;
+  // Stopped, and not just held behind an in-place step-over (the client thinks a held thread
+  // runs).
+  bool stopped_for_client(pid_t tid) const;
 
   // Set by the breakpoint layer: is there an int3 of ours at this address?
   std::function<bool(std::uint64_t)> is_breakpoint_site;
@@ -69,12 +77,30 @@ public:
   // DebugRegisterError when they do not fit the debug registers (nothing changes then).
   void set_hardware_points(std::vector<HardwarePoint> points);
 
-  // Resumes the threads the requests name. When a thread about to run already has a pending
-  // event, nothing runs and that event is returned to be reported at once.
-  std::optional<StopReport> resume(std::span<const ResumeRequest> requests);
-  // Stops every thread (Ctrl-C); the report follows from handle_wait_status, or is returned
-  // at once when nothing was running.
+  // Non-stop mode on or off. Turning it off stops every thread (what they stopped for stays
+  // pending, as in all-stop).
+  void set_non_stop(bool on);
+  bool non_stop() const { return non_stop_; }
+  // Non-stop: a new thread stops and is reported (thread_created) until the client resumes it,
+  // and a thread's exit is reported (thread_exited). QThreadEvents.
+  bool report_thread_events = false;
+
+  // Resumes the threads the requests name. All-stop: when a thread about to run already has a
+  // pending event, nothing runs and that event is returned to be reported at once. Non-stop:
+  // such threads report and stay stopped, the others run. A wildcard request leaves alone the
+  // threads in `unacknowledged` (their stop is still on its way to the client).
+  std::vector<StopReport> resume(std::span<const ResumeRequest> requests, const std::set<pid_t>& unacknowledged = {});
+  // All-stop: stops every thread (Ctrl-C); the report follows from handle_wait_status, or is
+  // returned at once when nothing was running. Non-stop: stops one running thread, reported
+  // with SIGINT.
   std::optional<StopReport> interrupt();
+  // Non-stop vCont;t: stops the thread (every thread, for all_threads); each stop is reported,
+  // as `interrupted` with signal 0 unless the thread has something else to say. Threads that
+  // are already stopped stay as they are.
+  std::vector<StopReport> stop_threads(pid_t tid);
+  // The breakpoint layer took an int3 out of memory: a thread running meanwhile may have
+  // executed it already, and its trap is rewound silently when it arrives.
+  void site_removed(std::uint64_t address);
   // Feeds one waitpid() result for one of this process's threads (or a new one).
   std::optional<StopReport> handle_wait_status(pid_t tid, int status);
 
@@ -87,7 +113,8 @@ public:
 
 private:
   Inferior(pid_t pid, bool attached);
-  std::optional<StopReport> classify_trap(Thread& thread, int trap_code, bool after_step_over);
+  std::optional<StopReport> classify_trap(Thread& thread, int trap_code, bool after_step_over,
+                                         const std::set<std::uint64_t>& removed);
   std::optional<StopReport> report(Thread& thread, StopReport stop);
   std::optional<StopReport> finish_stop_if_complete();
   std::optional<StopReport> process_gone(StopReport stop);
@@ -108,12 +135,22 @@ private:
   void resume_held();
   void keep_running(Thread& thread);
   void stop_all_running();
+  // Non-stop: the thread stays stopped for our own reasons while the others are parked; it
+  // runs again (`step`) when they are let go.
+  bool holding() const { return stopping_ || parking_; }
+  void hold(Thread& thread, bool step);
+  bool exclusive_step_running() const;
+  void park_running(std::vector<StopReport>& reports);
+  void undo_unstarted_step_over(Thread& thread);
+  std::optional<StopReport> thread_gone(pid_t tid, int status, bool announced);
 
   pid_t pid_;
   bool attached_;
   bool gone_ = false;
   std::unique_ptr<ProcessMemory> memory_;
   std::map<pid_t, Thread> threads_;
+  bool non_stop_ = false;
+  bool parking_ = false;                  // non-stop: stopping every thread for an in-place step-over
   bool running_ = false;                  // resumed by the client and not reported since
   bool stopping_ = false;                 // stopping every thread for `stopping_for_`
   std::optional<StopReport> stopping_for_;
@@ -123,7 +160,7 @@ private:
   std::set<pid_t> early_children_;        // fork children whose first stop came before the fork event
   std::map<pid_t, Thread> vfork_children_;  // share our memory, int3s included, until exec or exit
   struct Held { pid_t tid; bool step; int signal; };
-  std::vector<Held> held_;                // waiting for an in-place step-over to finish
+  std::vector<Held> held_;                // waiting for an in-place step-over to finish (non-stop: parked)
   std::vector<HardwarePoint> hardware_points_;
   DebugRegisterImage debug_image_;        // hardware_points_ laid out on DR0-DR3/DR7
 };

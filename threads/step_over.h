@@ -26,6 +26,9 @@ class StepOverHandler {
 public:
   virtual ~StepOverHandler() = default;
   virtual StepOverStart start(Thread& thread) = 0;
+  // Would start() step this thread in place (every other thread must be stopped first)? Asked
+  // before start() in non-stop, where the other threads may be running.
+  virtual bool steps_in_place(Thread& thread) = 0;
   // `trapped`: this stop is a SIGTRAP (the single-step finishing); otherwise a signal, an
   // interrupt or another event caught the thread on its way.
   virtual Settled settle(Thread& thread, bool trapped) = 0;

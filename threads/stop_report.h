@@ -15,9 +15,13 @@ struct StopReport {
     watchpoint,    // a debug-register watchpoint (Z2/Z4) on `address` fired; `watch_kind` says which
     single_step,   // a requested single-step finished
     signal,        // a signal the program received (not passed silently)
-    interrupted,   // the client asked to stop (Ctrl-C); reported as SIGINT
+    interrupted,   // the client asked to stop: Ctrl-C (SIGINT), or non-stop vCont;t (signal 0)
     exited,        // the whole process exited with `exit_status`
     killed,        // the whole process was killed by `signal`
+    // Non-stop only:
+    thread_created,  // a new thread, stopped at its start (thread events asked for)
+    thread_exited,   // a thread (not the last) exited with `exit_status` (thread events asked for)
+    no_resumed,      // nothing is left running that could report anything
   };
   Reason reason;
   pid_t tid = 0;
@@ -37,6 +41,9 @@ struct StopReport {
     case Reason::interrupted: return "interrupted";
     case Reason::exited: return "exited";
     case Reason::killed: return "killed";
+    case Reason::thread_created: return "thread created";
+    case Reason::thread_exited: return "thread exited";
+    case Reason::no_resumed: return "no thread resumed";
     }
     return "?";
   }

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 
 #include "threads/register_file.h"
 #include "threads/stop_report.h"
@@ -24,6 +25,10 @@ struct Thread {
   // False for a new thread whose first stop came before its parent's clone event.
   bool announced = true;
   bool stop_requested = false;  // PTRACE_INTERRUPT sent and its stop not seen yet
+  // Non-stop: the client asked for this stop (vCont;t, Ctrl-C): it is reported, with
+  // `stop_signal` (0, or SIGINT), unless the thread reports something else first.
+  bool client_stop = false;
+  int stop_signal = 0;
   bool stepping = false;        // last resumed to single-step for the client (not a step-over's own step)
   std::uint64_t range_start = 0, range_end = 0;  // range stepping: step on silently inside
   bool client_step = false;     // the client asked for a single-step (not our own step-over)
@@ -48,6 +53,9 @@ struct Thread {
   // ignores the signal argument, so it is sent with tgkill and delivered when it arrives.
   bool in_signal_delivery_stop = false;
   int injected_signal = 0;
+  // Breakpoints removed while this thread ran: a trap from one of them may still be on its
+  // way, and is rewound silently at the thread's next stop.
+  std::set<std::uint64_t> removed_while_running;
 
   RegisterFile& registers() {
     if (!registers_) registers_ = std::make_unique<RegisterFile>(tid, RegisterLayout::host());

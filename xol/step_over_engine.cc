@@ -130,6 +130,11 @@ StepOverStart StepOverEngine::start(threads::Thread& thread) {
   return {StepOverStart::Action::step};
 }
 
+bool StepOverEngine::steps_in_place(threads::Thread& thread) {
+  const SitePlan& site = *plan_for(thread.registers().pc(), thread);
+  return site.plan.strategy != Strategy::emulate && site.slot == 0;
+}
+
 Settled StepOverEngine::settle(threads::Thread& thread, bool trapped) {
   auto it = active_.find(thread.tid);
   if (it == active_.end()) return Settled::not_ours;
@@ -146,8 +151,12 @@ Settled StepOverEngine::settle(threads::Thread& thread, bool trapped) {
   if (!thread.client_step && (active.in_place || plan.strategy == Strategy::step_fixup || in_slot))
     ++counters_.stops_inside;
   if (active.in_place) {
+    // The int3 returns, unless the breakpoint was removed meanwhile (non-stop: a client can
+    // remove it while this thread steps).
     static const std::uint8_t int3 = 0xcc;
-    memory().write(active.site, std::span(&int3, 1));
+    bool still_wanted = (inferior_.is_breakpoint_site && inferior_.is_breakpoint_site(active.site)) ||
+                        (inferior_.is_retired_site && inferior_.is_retired_site(active.site));
+    if (still_wanted) memory().write(active.site, std::span(&int3, 1));
     if (pc == active.site) return Settled::rolled_back;
     return trapped ? Settled::completed : Settled::not_ours;
   }

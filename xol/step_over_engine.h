@@ -31,6 +31,7 @@ public:
   StepOverEngine(threads::Inferior& inferior, CodeReader read_code);
 
   threads::StepOverStart start(threads::Thread& thread) override;
+  bool steps_in_place(threads::Thread& thread) override;
   threads::Settled settle(threads::Thread& thread, bool trapped) override;
 
   // The program's bytes at a site changed (a client wrote there): plan it again when needed.

@@ -191,7 +191,7 @@ void Sandbox::set_registers(const user_regs_struct& gprs) {
 threads::StopReport Sandbox::resume_and_wait(bool step, const char* phase) {
   threads::ResumeRequest request;
   request.step = step;
-  if (auto report = inferior_->resume(std::span(&request, 1))) return *report;
+  if (auto reports = inferior_->resume(std::span(&request, 1)); !reports.empty()) return reports.front();
   const auto started = std::chrono::steady_clock::now();
   for (;;) {
     int status = 0;

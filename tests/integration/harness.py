@@ -585,7 +585,10 @@ def parse_mi_value(text, pos=0):
         if text[pos] == "}":
             return result, pos + 1
         while True:
-            name, pos = _parse_mi_name(text, pos)
+            if text[pos] in '"{[':  # GDB's quirk: a tuple of bare values (a dprintf's script=)
+                name = str(len(result))
+            else:
+                name, pos = _parse_mi_name(text, pos)
             value, pos = parse_mi_value(text, pos)
             result[name] = value
             if text[pos] == "}":

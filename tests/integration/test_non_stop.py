@@ -193,6 +193,52 @@ class NonStopTest(DebugTestCase):
             self.assertIn("exit now\n", server.output())
             self.assertIn("Child exited with status 3", server.errors())
 
+    def test_breakpoint_removed_while_threads_hammer_it(self):
+        """Every worker passes count() thousands of times a second; a dprintf there stops and
+        resumes them all the time. Deleted while they run, the int3 goes while a thread may
+        have executed it already: such a trap is rewound, never reported as a SIGTRAP. Thirty
+        insert/delete rounds make that race likely."""
+        with Server.launch("counters") as server, MiSession() as mi:
+            self.connect(mi, server)
+            self.run_until_workers(mi)
+            for number in range(1, 31):
+                mi.command('-dprintf-insert count "tick %d\\n" id', expect="done")
+                time.sleep(0.05)
+                mi.command(f"-break-delete {number}", expect="done")
+            time.sleep(0.5)
+            self.assert_only_stopped(mi, [])
+            self.assert_others_count(mi, still=[], moving=[0, 1, 2, 3], what="after the delete")
+            signals = [r for r in mi.records("stopped", kind="*")
+                       if r.results.get("reason") == "signal-received" and r["signal-name"] != "0"]
+            self.assertEqual(signals, [], mi.describe())
+            ticks = "".join(mi.streams) + server.output()
+            mi.command("-gdb-set var finish = 1", expect="done")
+            stop = mi.wait_async("stopped")
+            self.assertEqual(stop["reason"], "exited-normally", mi.describe())
+            self.assertEqual(server.wait(), 0, mi.describe())
+            self.assertIn("finished\n", server.output())
+            self.assertGreater(len(re.findall(r"tick \d", "\n".join(mi.transcript) + ticks)), 10, mi.describe())
+
+    def test_displaced_stepping_past_every_hit(self):
+        """In non-stop GDB steps a thread past a breakpoint itself, in a scratch pad it writes
+        at the program's entry point, while the other threads run. The breakpoint is on an
+        ss write (the trap of a single-step over it comes one instruction late); four threads
+        pass it 50 times each, and every one of the 200 hits is seen."""
+        with Server.launch("ss_reload") as server, MiSession() as mi:
+            self.connect(mi, server)
+            mi.wait_async("stopped", since_resume=False)  # the stop at the program's entry
+            mi.command("-break-insert *xol_mov_ss", expect="done")
+            mi.command("-exec-continue --all", expect="running")
+            hits = 0
+            while True:
+                stop = mi.wait_async("stopped", since_resume=False)
+                if stop.results.get("reason") != "breakpoint-hit":
+                    break
+                hits += 1
+                mi.command(f"-exec-continue --thread {stop['thread-id']}", expect="running")
+            self.assertEqual((stop["reason"], hits), ("exited-normally", 200), mi.describe())
+            self.assertEqual(server.wait(), 0, mi.describe())
+            self.assertEqual(server.output(), "calls = 200\n")
 
 if __name__ == "__main__":
     unittest.main()

@@ -24,8 +24,12 @@ std::string_view after_colon(std::string_view packet) {
   return colon == std::string_view::npos ? std::string_view() : packet.substr(colon + 1);
 }
 
+// The new process's first stop; its thread is the general thread in non-stop too (GDB asks
+// which is the main thread of the new inferior next).
 void reply_with_new_process(Session& session) {
-  session.reply_stop(session.debuggee()->last_stop());
+  const threads::StopReport& stop = session.debuggee()->last_stop();
+  session.reply_stop(stop);
+  session.general_thread = ThreadId{ThreadId::any, stop.tid};
 }
 
 // vRun;PROGRAM;ARG... (all hex); an empty PROGRAM means the one started last.
@@ -68,6 +72,12 @@ void handle_vattach(Session& session, std::string_view packet) {
   } catch (const std::exception& error) {
     std::fprintf(stderr, "%s\n", error.what());
     return session.reply_error(1, error.what());
+  }
+  // Non-stop: OK, and the threads run on, as they did before; GDB stops those it wants to
+  // see stopped (vCont;t), all of them unless it was `attach&`.
+  if (session.server().non_stop()) {
+    const threads::ResumeRequest everyone;
+    return session.server().resume(session, std::span(&everyone, 1));
   }
   reply_with_new_process(session);
 }

@@ -152,13 +152,20 @@ void Inferior::resume_held() {
 }
 
 // Sends a thread that stopped for our own bookkeeping back to what it was doing, unless the
-// world is being stopped, in which case this stop is as good as the one we asked for.
-void Inferior::keep_running(Thread& thread) {
-  if (holding()) {
+// world is being stopped, in which case this stop is as good as the one we asked for. In
+// non-stop, a thread the client asked to stop stays stopped: its stop is returned, to report.
+std::optional<StopReport> Inferior::keep_running(Thread& thread) {
+  if (non_stop_ && thread.client_stop) return StopReport{StopReport::Reason::interrupted, thread.tid, thread.stop_signal};
+  if (holding())
     hold(thread, thread.stepping);
-    return;
-  }
-  resume_one_past_site(thread, thread.stepping);
+  else
+    resume_one_past_site(thread, thread.stepping);
+  return std::nullopt;
+}
+
+std::optional<StopReport> Inferior::keep_running_or_report(Thread& thread) {
+  if (auto stop = keep_running(thread)) return report(thread, *stop);
+  return finish_stop_if_complete();
 }
 
 // The signal a thread resumes with: the client's, else one deferred from an earlier resume.
@@ -351,19 +358,22 @@ std::vector<StopReport> Inferior::stop_threads(pid_t tid) {
       reports.push_back(StopReport{StopReport::Reason::interrupted, id, 0});
       continue;
     }
-    if (thread.state == Thread::State::stopped || thread.client_stop) continue;
-    thread.client_stop = true;
-    thread.stop_signal = 0;
-    if (thread.state == Thread::State::starting || thread.stop_requested) continue;  // its stop is coming
-    try {
-      log_event("PTRACE_INTERRUPT thread " + std::to_string(id) + " (the client stops it)");
-      ptrace_interrupt(id);
-      thread.stop_requested = true;
-    } catch (const PtraceError&) {
-      // On its way out: its exit is what comes next.
-    }
+    if (thread.state != Thread::State::stopped && !thread.client_stop) request_client_stop(thread, 0);
   }
   return reports;
+}
+
+void Inferior::request_client_stop(Thread& thread, int signal) {
+  thread.client_stop = true;
+  thread.stop_signal = signal;
+  if (thread.state == Thread::State::starting || thread.stop_requested) return;  // its stop is coming
+  try {
+    log_event("PTRACE_INTERRUPT thread " + std::to_string(thread.tid) + " (the client stops it)");
+    ptrace_interrupt(thread.tid);
+    thread.stop_requested = true;
+  } catch (const PtraceError&) {
+    // On its way out: its exit is what comes next.
+  }
 }
 
 // A held thread may have been moved into a slot without running: back onto its breakpoint.
@@ -400,9 +410,7 @@ std::optional<StopReport> Inferior::interrupt() {
     Thread* chosen = nullptr;
     for (auto& [tid, thread] : threads_)
       if (thread.state == Thread::State::running && !thread.client_stop && (!chosen || tid == pid_)) chosen = &thread;
-    if (!chosen) return std::nullopt;
-    std::vector<StopReport> ignored = stop_threads(chosen->tid);
-    chosen->stop_signal = SIGINT;
+    if (chosen) request_client_stop(*chosen, SIGINT);
     return std::nullopt;
   }
   if (!stopping_) {
@@ -471,8 +479,7 @@ std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code,
       // original instruction, and nobody hears of it.
       log_event("thread " + std::to_string(thread.tid) + ": trap of a removed breakpoint rewound");
       thread.registers().set_pc(address);
-      keep_running(thread);
-      return std::nullopt;
+      return keep_running(thread);
     }
     if (is_our_int3(address)) {
       thread.registers().set_pc(address);  // GDB's swbreak convention: report the int3's own address
@@ -482,8 +489,7 @@ std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code,
       if (silent && step_over) {
         // A handler returned onto the breakpoint it was delivered from, or a trap in flight
         // for a breakpoint just removed: no new hit; the thread goes on past it.
-        keep_running(thread);
-        return std::nullopt;
+        return keep_running(thread);
       }
       if (is_breakpoint_site && is_breakpoint_site(address))
         return StopReport{StopReport::Reason::breakpoint, thread.tid, SIGTRAP, 0, address};
@@ -494,13 +500,7 @@ std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code,
     // Range stepping: a step that stays inside the range is nobody's business but ours, unless
     // the world is being stopped anyway.
     std::uint64_t pc = thread.registers().pc();
-    if (!stopping_ && pc >= thread.range_start && pc < thread.range_end) {
-      if (parking_)
-        hold(thread, true);
-      else
-        resume_thread(thread, true, 0);
-      return std::nullopt;
-    }
+    if (!stopping_ && pc >= thread.range_start && pc < thread.range_end) return keep_running(thread);
     return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
   }
   return StopReport{StopReport::Reason::signal, thread.tid, SIGTRAP};
@@ -515,6 +515,7 @@ bool Inferior::trap_overtaken(Thread& thread) {
   try {
     if (!ptrace_sigtrap_queued(thread.tid)) return false;
     log_event("thread " + std::to_string(thread.tid) + ": a SIGTRAP is queued behind the interrupt; resumed to take it");
+    thread.stop_requested = false;  // the interrupt's stop was this one
     thread.flush_registers();
     ptrace_cont(thread.tid, 0);
     return true;
@@ -593,8 +594,7 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     // The new thread may have reported its first stop already; then it is known and handled.
     if (exited_early_.erase(event.new_tid) == 0)
       threads_.emplace(event.new_tid, Thread(event.new_tid, Thread::State::starting)).first->second.announced = true;
-    keep_running(*thread);
-    return finish_stop_if_complete();
+    return keep_running_or_report(*thread);
   }
 
   case WaitEvent::Kind::event_stop:
@@ -625,13 +625,11 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
       return finish_stop_if_complete();
     }
     // A group-stop or an interrupt that outlived the stop it was for: not the client's business.
-    keep_running(*thread);
-    return finish_stop_if_complete();
+    return keep_running_or_report(*thread);
 
   case WaitEvent::Kind::fork:
     handle_fork(event);
-    keep_running(*thread);
-    return finish_stop_if_complete();
+    return keep_running_or_report(*thread);
 
   case WaitEvent::Kind::exec:
     // The other threads are gone and the address space is new.
@@ -647,12 +645,10 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     hardware_points_.clear();  // exec cleared the debug registers
     debug_image_ = {};
     if (on_exec) on_exec();
-    keep_running(threads_.at(pid_));
-    return finish_stop_if_complete();
+    return keep_running_or_report(threads_.at(pid_));
 
   case WaitEvent::Kind::syscall_stop:
-    keep_running(*thread);
-    return finish_stop_if_complete();
+    return keep_running_or_report(*thread);
 
   case WaitEvent::Kind::trap_stop:
     // A watchpoint tripped by an instruction run out of line is reported at the original next

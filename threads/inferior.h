@@ -133,7 +133,9 @@ private:
   StepOverStart begin_step_over(Thread& thread);
   void resume_one_past_site(Thread& thread, bool step);
   void resume_held();
-  void keep_running(Thread& thread);
+  std::optional<StopReport> keep_running(Thread& thread);
+  std::optional<StopReport> keep_running_or_report(Thread& thread);
+  void request_client_stop(Thread& thread, int signal);
   void stop_all_running();
   // Non-stop: the thread stays stopped for our own reasons while the others are parked; it
   // runs again (`step`) when they are let go.

@@ -116,6 +116,8 @@ void Server::drain_wait_statuses() {
     if (!debuggee_ || debuggee_->gone()) continue;
     try {
       if (auto stop = debuggee_->inferior().handle_wait_status(tid, status)) deliver_stop(*stop);
+      if (!debuggee_->gone())
+        for (const auto& stop : debuggee_->inferior().take_reports()) deliver_stop(stop);
     } catch (const std::exception& error) {
       debug_event(std::string("while handling a ptrace event: ") + error.what());
     }

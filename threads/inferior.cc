@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <iterator>
 #include <utility>
 
 #include "threads/event_log.h"
@@ -137,7 +138,20 @@ StepOverStart Inferior::begin_step_over(Thread& thread) {
 // Resumes one thread on its own (a silent re-hit, a passed signal), getting it past the
 // breakpoint it sits on first.
 void Inferior::resume_one_past_site(Thread& thread, bool step) {
-  if (sits_on_hit_site(thread)) begin_step_over(thread);
+  if (sits_on_hit_site(thread)) {
+    // Non-stop: an in-place step-over needs the running threads stopped first (what they
+    // stop for meanwhile is queued for take_reports()); if another one is already stepping
+    // in place, this thread waits for it.
+    if (non_stop_ && step_over->steps_in_place(thread)) {
+      if (exclusive_step_running()) {
+        held_.push_back({thread.tid, step, 0});
+        return;
+      }
+      park_running();
+      if (gone_) return;
+    }
+    begin_step_over(thread);
+  }
   thread.hit_site.reset();
   resume_thread(thread, step, 0);
 }
@@ -146,9 +160,21 @@ void Inferior::resume_held() {
   std::vector<Held> held;
   held.swap(held_);
   if (holding()) return;  // the world is being stopped: they stay as they are
-  for (const Held& h : held)
-    if (Thread* thread = find_thread(h.tid); thread && thread->state == Thread::State::stopped)
-      resume_thread(*thread, h.step, h.signal);
+  for (std::size_t i = 0; i < held.size(); ++i) {
+    // One of them began an in-place step-over of its own: the rest wait for that one.
+    if (exclusive_step_running()) {
+      held_.insert(held_.end(), held.begin() + static_cast<std::ptrdiff_t>(i), held.end());
+      return;
+    }
+    Thread* thread = find_thread(held[i].tid);
+    if (!thread || thread->state != Thread::State::stopped) continue;
+    // Held before it could be moved past the breakpoint it sits on (non-stop).
+    if (held[i].signal == 0 && !thread->in_step_over && sits_on_hit_site(*thread))
+      resume_one_past_site(*thread, held[i].step);
+    else
+      resume_thread(*thread, held[i].step, held[i].signal);
+    if (gone_) return;
+  }
 }
 
 // Sends a thread that stopped for our own bookkeeping back to what it was doing, unless the
@@ -280,7 +306,8 @@ std::vector<StopReport> Inferior::resume(std::span<const ResumeRequest> requests
       return p.thread->hit_site && step_over->steps_in_place(*p.thread);
     });
     if (in_place) {
-      park_running(reports);
+      park_running();
+      std::ranges::move(take_reports(), std::back_inserter(reports));
       if (gone_) return reports;
     }
   }
@@ -321,7 +348,7 @@ void Inferior::hold(Thread& thread, bool step) {
 // Stops every running thread and waits until they are: what they stop for is reported as
 // usual (non-stop), and those stopped only for this are held, to run again after the in-place
 // step-over. Blocking is fine: an interrupt stops a thread at once, even in a system call.
-void Inferior::park_running(std::vector<StopReport>& reports) {
+void Inferior::park_running() {
   log_event("parking every running thread for an in-place step-over");
   parking_ = true;
   stop_all_running();
@@ -329,7 +356,7 @@ void Inferior::park_running(std::vector<StopReport>& reports) {
     int status = 0;
     pid_t tid = wait_retrying(-1, &status, __WALL);
     if (tid < 0) break;
-    if (auto stop = handle_wait_status(tid, status)) reports.push_back(*stop);
+    if (auto stop = handle_wait_status(tid, status)) queued_reports_.push_back(*stop);
   }
   parking_ = false;
 }
@@ -566,7 +593,10 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     thread->in_step_over = thread->step_over_steps = thread->exclusive_step = false;
     Settled settled = step_over->settle(*thread, trapped);
     if (settled == Settled::rolled_back) thread->hit_site = thread->registers().pc();
-    if (exclusive) resume_held();
+    if (exclusive) {
+      resume_held();
+      if (gone_) return std::nullopt;  // died while others were parked: its exit is queued
+    }
     if (settled == Settled::completed && trapped && !hardware) {
       if (!thread->client_step) {
         if (holding()) {

@@ -18,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "threads/debug_registers.h"
@@ -104,6 +105,10 @@ public:
   // Feeds one waitpid() result for one of this process's threads (or a new one).
   std::optional<StopReport> handle_wait_status(pid_t tid, int status);
 
+  // Non-stop: stops that came out of a call that could report only one (threads that
+  // stopped while the others were parked for an in-place step-over). Read after each call.
+  std::vector<StopReport> take_reports() { return std::exchange(queued_reports_, {}); }
+
   // Kills the process and reaps it.
   void kill();
   // Stops every thread and waits until they are (detach, shutdown).
@@ -142,7 +147,7 @@ private:
   bool holding() const { return stopping_ || parking_; }
   void hold(Thread& thread, bool step);
   bool exclusive_step_running() const;
-  void park_running(std::vector<StopReport>& reports);
+  void park_running();
   void undo_unstarted_step_over(Thread& thread);
   std::optional<StopReport> thread_gone(pid_t tid, int status, bool announced);
 
@@ -162,6 +167,7 @@ private:
   std::set<pid_t> early_children_;        // fork children whose first stop came before the fork event
   std::map<pid_t, Thread> vfork_children_;  // share our memory, int3s included, until exec or exit
   struct Held { pid_t tid; bool step; int signal; };
+  std::vector<StopReport> queued_reports_;  // see take_reports()
   std::vector<Held> held_;                // waiting for an in-place step-over to finish (non-stop: parked)
   std::vector<HardwarePoint> hardware_points_;
   DebugRegisterImage debug_image_;        // hardware_points_ laid out on DR0-DR3/DR7

@@ -179,8 +179,16 @@ void Server::resume(Session& session, std::span<const threads::ResumeRequest> re
   if (!stops.empty()) deliver_stop(stops.front());
 }
 
-void Server::interrupt(Session&) {
+void Server::interrupt(Session& session) {
   if (!debuggee_ || debuggee_->gone()) return;
+  // All-stop, a Ctrl-C that crossed the stop reply (GDB sent it while it thought the program
+  // ran): the program stops with SIGINT as soon as it is resumed, as the SIGINT gdbserver
+  // sends would still be queued then.
+  if (!non_stop_ && !session.waiting_for_stop) {
+    debug_event("interrupt while nothing runs: SIGINT is reported at the next resume");
+    debuggee_->inferior().interrupt_at_next_resume();
+    return;
+  }
   if (auto stop = debuggee_->inferior().interrupt()) deliver_stop(*stop);
 }
 

@@ -73,7 +73,7 @@ void Session::handle(const rsp::InputEvent& event) {
     return;
   case Kind::interrupt:
     debug_packet("<- interrupt (0x03)");
-    if (waiting_for_stop) server_.interrupt(*this);
+    server_.interrupt(*this);
     return;
   case Kind::junk:
     debug_packet("<- junk outside a packet ignored: " + printable(event.payload));

@@ -248,6 +248,17 @@ std::vector<StopReport> Inferior::resume(std::span<const ResumeRequest> requests
     reports.push_back(*said);
     entry = plan.erase(entry);
   }
+  // A Ctrl-C that a real event beat: reported now, before anything runs, for the thread the
+  // client steps (or the first it resumes).
+  if (interrupt_owed_ && !non_stop_ && !plan.empty()) {
+    interrupt_owed_ = false;
+    auto chosen = std::find_if(plan.begin(), plan.end(), [](const Plan& p) { return p.request->step; });
+    if (chosen == plan.end()) chosen = plan.begin();
+    Thread& speaker = *chosen->thread;
+    defer_signals(speaker);  // every signal, its own too, waits for the next resume
+    if (chosen->request->signal != 0) speaker.deferred_signal = chosen->request->signal;
+    return {StopReport{StopReport::Reason::interrupted, speaker.tid, SIGINT}};
+  }
   std::set<std::uint64_t> stepping_sites;
   for (auto& entry : plan) {
     Thread& thread = *entry.thread;
@@ -478,9 +489,14 @@ std::optional<StopReport> Inferior::finish_stop_if_complete() {
   stopping_ = false;
   std::optional<StopReport> stop = stopping_for_;
   stopping_for_.reset();
-  if (!stop && interrupting_) {
+  if (interrupting_) {
     pid_t tid = threads_.count(interrupted_tid_) ? interrupted_tid_ : threads_.count(pid_) ? pid_ : threads_.begin()->first;
-    stop = StopReport{StopReport::Reason::interrupted, tid, SIGINT};
+    // A real event came first (a step that ended, a breakpoint): it is reported, and the
+    // Ctrl-C is owed, reported at the next resume, as a SIGINT queued in the kernel would be.
+    if (stop)
+      interrupt_owed_ = true;
+    else
+      stop = StopReport{StopReport::Reason::interrupted, tid, SIGINT};
   }
   interrupting_ = false;
   running_ = false;
@@ -527,7 +543,7 @@ std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code,
     // Range stepping: a step that stays inside the range is nobody's business but ours, unless
     // the world is being stopped anyway.
     std::uint64_t pc = thread.registers().pc();
-    if (!stopping_ && pc >= thread.range_start && pc < thread.range_end) return keep_running(thread);
+    if (pc >= thread.range_start && pc < thread.range_end) return keep_running(thread);
     return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
   }
   return StopReport{StopReport::Reason::signal, thread.tid, SIGTRAP};
@@ -696,9 +712,17 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     }
     // A thread the client is stepping reports even a signal it would pass, as gdbserver does:
     // GDB decides how to step into or over the handler.
-    if (pass_signals.count(event.signal) && !stopping_ && !thread->stepping) {
+    if (pass_signals.count(event.signal) && !thread->stepping) {
       if (thread->hit_site) thread->silent_site = thread->hit_site;
       thread->hit_site.reset();
+      // All-stop, while every thread is being stopped: the signal is no report (it could
+      // stand in for a Ctrl-C, which the client would then never see); the thread counts as
+      // stopped and gets the signal when it next runs.
+      if (stopping_) {
+        thread->deferred_signal = event.signal;
+        hold(*thread, false);
+        return finish_stop_if_complete();
+      }
       resume_thread(*thread, thread->stepping, event.signal);
       return std::nullopt;
     }
@@ -762,7 +786,8 @@ void Inferior::detach() {
   let_vfork_children_go();
   if (gone_) return;
   for (auto& [tid, thread] : threads_) {
-    int signal = thread.pending && thread.pending->reason == StopReport::Reason::signal ? thread.pending->signal : 0;
+    int signal = thread.pending && thread.pending->reason == StopReport::Reason::signal ? thread.pending->signal
+                                                                                      : thread.deferred_signal;
     try {
       thread.flush_registers();
       ptrace_detach(tid, signal);

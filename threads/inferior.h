@@ -95,6 +95,9 @@ public:
   // returned at once when nothing was running. Non-stop: stops one running thread, reported
   // with SIGINT.
   std::optional<StopReport> interrupt();
+  // All-stop: a Ctrl-C that came while nothing ran (it crossed a stop reply): the next resume
+  // reports SIGINT before anything runs.
+  void interrupt_at_next_resume() { interrupt_owed_ = true; }
   // Non-stop vCont;t: stops the thread (every thread, for all_threads); each stop is reported,
   // as `interrupted` with signal 0 unless the thread has something else to say. Threads that
   // are already stopped stay as they are.
@@ -163,6 +166,7 @@ private:
   std::optional<StopReport> stopping_for_;
   bool interrupting_ = false;             // a Ctrl-C is being turned into a stop
   pid_t interrupted_tid_ = 0;             // the thread that Ctrl-C is reported for
+  bool interrupt_owed_ = false;           // a Ctrl-C beaten by a real event: reported at the next resume
   std::set<pid_t> exited_early_;          // threads gone before their clone event was read
   std::set<pid_t> early_children_;        // fork children whose first stop came before the fork event
   std::map<pid_t, Thread> vfork_children_;  // share our memory, int3s included, until exec or exit

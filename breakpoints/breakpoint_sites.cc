@@ -14,12 +14,12 @@ std::string hex_address(std::uint64_t address) {
 
 BreakpointSites::BreakpointSites(threads::Inferior& inferior) : inferior_(inferior) {}
 
-void BreakpointSites::insert(std::uint64_t address, OwnerId owner) {
+void BreakpointSites::insert(std::uint64_t address, OwnerId owner, PointOptions options) {
   std::uint8_t current = 0;
   if (inferior_.memory().read(address, std::span(&current, 1)) != 1)
     throw BreakpointError("cannot insert a breakpoint at " + hex_address(address) + ": address not mapped");
   if (auto it = sites_.find(address); it != sites_.end()) {
-    it->second.owners.insert(owner);
+    it->second.owners[owner] = std::move(options);
     if (current == int3) return;
     // Our int3 is not there any more: the code was replaced under it (a library unloaded and
     // another loaded at the same address, a JIT). What is there now is the original, and
@@ -32,7 +32,7 @@ void BreakpointSites::insert(std::uint64_t address, OwnerId owner) {
   }
   if (inferior_.memory().write(address, std::span(&int3, 1)) != 1)
     throw BreakpointError("cannot insert a breakpoint at " + hex_address(address) + ": memory not writable");
-  sites_.emplace(address, Site{current, {owner}});
+  sites_.emplace(address, Site{current, {{owner, std::move(options)}}});
 }
 
 void BreakpointSites::restore(std::uint64_t address, const Site& site) {

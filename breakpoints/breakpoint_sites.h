@@ -7,6 +7,7 @@
 #include <span>
 #include <stdexcept>
 
+#include "breakpoints/agent_expression.h"
 #include "threads/inferior.h"
 
 namespace xolstub::breakpoints {
@@ -24,8 +25,10 @@ public:
   explicit BreakpointSites(threads::Inferior& inferior);
 
   // Adds `owner`'s reference, writing the int3 if this is the site's first. Idempotent per
-  // owner, as Z packets are. Throws BreakpointError when the address cannot be written.
-  void insert(std::uint64_t address, OwnerId owner);
+  // owner, as Z packets are; the options (target-side conditions and commands) replace the
+  // owner's earlier ones, as GDB re-sends Z0 when they change. Throws BreakpointError when the
+  // address cannot be written.
+  void insert(std::uint64_t address, OwnerId owner, PointOptions options = {});
   // Drops `owner`'s reference; the original byte returns when no owner is left. False when the
   // owner had no breakpoint there.
   bool remove(std::uint64_t address, OwnerId owner);
@@ -50,6 +53,11 @@ public:
   }
   // Restores the retired sites, but those in `keep` (threads are about to step over them).
   void purge_retired(const std::set<std::uint64_t>& keep);
+  // Every owner's conditions and commands at a site that some owner wants; null otherwise.
+  const std::map<OwnerId, PointOptions>* owners_at(std::uint64_t address) const {
+    auto it = sites_.find(address);
+    return it == sites_.end() || it->second.owners.empty() ? nullptr : &it->second.owners;
+  }
   // A client wrote over a site: the instruction there changed (the XOL plan must be redone).
   std::function<void(std::uint64_t)> on_code_changed;
   std::size_t size() const { return sites_.size(); }
@@ -63,7 +71,7 @@ public:
 private:
   struct Site {
     std::uint8_t original;
-    std::set<OwnerId> owners;
+    std::map<OwnerId, PointOptions> owners;
   };
   void restore(std::uint64_t address, const Site& site);
 

@@ -1,6 +1,9 @@
 #include "stub/debuggee.h"
 
 #include <csignal>
+#include <cstdio>
+
+#include "stub/debug_log.h"
 
 namespace xolstub::stub {
 
@@ -15,6 +18,15 @@ Debuggee::Debuggee(std::unique_ptr<threads::Inferior> inferior)
     code.resize(sites->read_memory(address, code));
     return code;
   });
+  conditions_ = std::make_unique<breakpoints::BreakpointConditions>(
+      *sites_, [this](std::string_view text) { if (agent_output) agent_output(text); },
+      [](std::string_view warning) {
+        debug_event(std::string(warning));
+        std::fprintf(stderr, "xolstub: %.*s\n", static_cast<int>(warning.size()), warning.data());
+      });
+  inferior_->breakpoint_stops = [conditions = conditions_.get()](threads::Thread& thread, std::uint64_t address) {
+    return !conditions->has_target_side_work(address) || conditions->hit_stops(thread, address);
+  };
   auto* engine = xol_.get();
   inferior_->step_over = engine;
   inferior_->is_breakpoint_site = [sites](std::uint64_t address) { return sites->contains(address); };

@@ -1,10 +1,13 @@
 // The process being debugged as the sessions see it: the traced inferior, its breakpoint
 // sites and hardware points, and the last stop reported (what `?` answers).
 #pragma once
+#include <functional>
 #include <map>
+#include <string_view>
 #include <memory>
 #include <vector>
 
+#include "breakpoints/breakpoint_conditions.h"
 #include "breakpoints/breakpoint_sites.h"
 #include "breakpoints/hardware_points.h"
 #include "threads/inferior.h"
@@ -19,6 +22,8 @@ public:
 
   threads::Inferior& inferior() { return *inferior_; }
   breakpoints::BreakpointSites& sites() { return *sites_; }
+  // Where agent-style dprintf output goes (the stub's stdout, as gdbserver's).
+  std::function<void(std::string_view)> agent_output;
   breakpoints::HardwarePoints& hardware_points() { return *hardware_; }
   xol::StepOverEngine& xol() { return *xol_; }
   pid_t pid() const { return inferior_->pid(); }
@@ -41,6 +46,7 @@ private:
 
   std::unique_ptr<threads::Inferior> inferior_;
   std::unique_ptr<breakpoints::BreakpointSites> sites_;
+  std::unique_ptr<breakpoints::BreakpointConditions> conditions_;
   std::unique_ptr<breakpoints::HardwarePoints> hardware_;
   std::unique_ptr<xol::StepOverEngine> xol_;
   threads::StopReport last_stop_;

@@ -1,4 +1,5 @@
-// Breakpoints and watchpoints: Z0/z0 become references on refcounted int3 sites, Z1 (hbreak),
+// Breakpoints and watchpoints: Z0/z0 become references on refcounted int3 sites (with the
+// owner's target-side conditions and commands, agent bytecode), Z1 (hbreak),
 // Z2 (watch) and Z4 (awatch) points in the debug registers, all owned by the session that set
 // them. Z3 (rwatch) gets the empty reply, as from gdbserver: x86 cannot watch reads alone.
 #include "rsp/hex.h"
@@ -43,8 +44,12 @@ void handle_breakpoint(Session& session, std::string_view packet) {
   if (fields[0] != "0") return session.reply("");
   if (!target || target->gone()) return session.reply_error(1, "no process to set a breakpoint in");
   if (insert) {
+    // `;X len,bytecode...` conditions and `;cmds:persist,X len,bytecode...` commands, run by
+    // the stub at each hit (breakpoints/breakpoint_conditions.h).
+    auto options = breakpoints::parse_point_options(body.substr(std::min(body.find(';'), body.size())));
+    if (!options.ok) return session.reply_error(1, "breakpoint conditions or commands: " + options.error);
     try {
-      target->sites().insert(address, session.id());
+      target->sites().insert(address, session.id(), std::move(options.options));
     } catch (const breakpoints::BreakpointError& error) {
       return session.reply_error(1, error.what());
     }
@@ -65,6 +70,8 @@ void register_breakpoint_handlers(Dispatcher& dispatcher) {
   dispatcher.add("z", handle_breakpoint);
   dispatcher.add_feature("swbreak+");
   dispatcher.add_feature("hwbreak+");
+  dispatcher.add_feature("ConditionalBreakpoints+");
+  dispatcher.add_feature("BreakpointCommands+");
 }
 
 } // namespace xolstub::stub

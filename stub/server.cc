@@ -203,6 +203,13 @@ void Server::set_non_stop(bool on) {
 }
 
 void Server::apply_modes() {
+  // Agent-style dprintf prints where gdbserver prints it: the stub's stdout, which the program
+  // shares; over stdio that is the connection, so stderr then.
+  debuggee_->agent_output = [this](std::string_view text) {
+    std::FILE* out = is_stdio() || launch_.stdio_is_connection ? stderr : stdout;
+    std::fwrite(text.data(), 1, text.size(), out);
+    std::fflush(out);
+  };
   set_non_stop(non_stop_);
   update_thread_events();
 }

@@ -135,9 +135,11 @@ StepOverStart Inferior::begin_step_over(Thread& thread) {
   return start;
 }
 
-// Resumes one thread on its own (a silent re-hit, a passed signal), getting it past the
-// breakpoint it sits on first.
-void Inferior::resume_one_past_site(Thread& thread, bool step) {
+// Resumes one thread on its own (a silent re-hit, a false target-side condition, a passed
+// signal), getting it past the breakpoint it sits on first. A single-step that the emulated
+// instruction already completed (and that left its range) is not resumed: its stop is
+// returned, to report.
+std::optional<StopReport> Inferior::resume_one_past_site(Thread& thread, bool step) {
   if (sits_on_hit_site(thread)) {
     // Non-stop: an in-place step-over needs the running threads stopped first (what they
     // stop for meanwhile is queued for take_reports()); if another one is already stepping
@@ -145,15 +147,20 @@ void Inferior::resume_one_past_site(Thread& thread, bool step) {
     if (non_stop_ && step_over->steps_in_place(thread)) {
       if (exclusive_step_running()) {
         held_.push_back({thread.tid, step, 0});
-        return;
+        return std::nullopt;
       }
       park_running();
-      if (gone_) return;
+      if (gone_) return std::nullopt;
     }
-    begin_step_over(thread);
+    if (begin_step_over(thread).action == StepOverStart::Action::done && step) {
+      std::uint64_t pc = thread.registers().pc();
+      if (pc < thread.range_start || pc >= thread.range_end)
+        return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
+    }
   }
   thread.hit_site.reset();
   resume_thread(thread, step, 0);
+  return std::nullopt;
 }
 
 void Inferior::resume_held() {
@@ -169,9 +176,10 @@ void Inferior::resume_held() {
     Thread* thread = find_thread(held[i].tid);
     if (!thread || thread->state != Thread::State::stopped) continue;
     // Held before it could be moved past the breakpoint it sits on (non-stop).
-    if (held[i].signal == 0 && !thread->in_step_over && sits_on_hit_site(*thread))
-      resume_one_past_site(*thread, held[i].step);
-    else
+    if (held[i].signal == 0 && !thread->in_step_over && sits_on_hit_site(*thread)) {
+      if (auto stepped = resume_one_past_site(*thread, held[i].step))
+        if (auto stop = report(*thread, *stepped)) queued_reports_.push_back(*stop);
+    } else
       resume_thread(*thread, held[i].step, held[i].signal);
     if (gone_) return;
   }
@@ -182,11 +190,11 @@ void Inferior::resume_held() {
 // non-stop, a thread the client asked to stop stays stopped: its stop is returned, to report.
 std::optional<StopReport> Inferior::keep_running(Thread& thread) {
   if (non_stop_ && thread.client_stop) return StopReport{StopReport::Reason::interrupted, thread.tid, thread.stop_signal};
-  if (holding())
+  if (holding()) {
     hold(thread, thread.stepping);
-  else
-    resume_one_past_site(thread, thread.stepping);
-  return std::nullopt;
+    return std::nullopt;
+  }
+  return resume_one_past_site(thread, thread.stepping);
 }
 
 std::optional<StopReport> Inferior::keep_running_or_report(Thread& thread) {
@@ -318,8 +326,10 @@ std::vector<StopReport> Inferior::resume(std::span<const ResumeRequest> requests
     });
     if (in_place) {
       park_running();
-      std::ranges::move(take_reports(), std::back_inserter(reports));
-      if (gone_) return reports;
+      if (gone_) {
+        std::ranges::move(take_reports(), std::back_inserter(reports));
+        return reports;
+      }
     }
   }
   for (auto& entry : plan)
@@ -339,6 +349,7 @@ std::vector<StopReport> Inferior::resume(std::span<const ResumeRequest> requests
     }
     resume_thread(thread, entry.request->step, entry.signal);
   }
+  std::ranges::move(take_reports(), std::back_inserter(reports));
   // Nothing runs and nothing was said: a client waiting for a stop would wait for ever.
   bool any_running = std::any_of(threads_.begin(), threads_.end(),
                                  [](const auto& entry) { return entry.second.state != Thread::State::stopped; });
@@ -534,8 +545,12 @@ std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code,
         // for a breakpoint just removed: no new hit; the thread goes on past it.
         return keep_running(thread);
       }
-      if (is_breakpoint_site && is_breakpoint_site(address))
+      if (is_breakpoint_site && is_breakpoint_site(address)) {
+        // A target-side condition that is false (or a dprintf that only prints): the thread
+        // goes on out of line; no packet, no other thread stopped.
+        if (step_over && breakpoint_stops && !breakpoint_stops(thread, address)) return keep_running(thread);
         return StopReport{StopReport::Reason::breakpoint, thread.tid, SIGTRAP, 0, address};
+      }
       thread.hit_site.reset();
     }
   }

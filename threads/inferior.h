@@ -60,6 +60,9 @@ public:
 
   // Set by the breakpoint layer: is there an int3 of ours at this address?
   std::function<bool(std::uint64_t)> is_breakpoint_site;
+  // Set by the breakpoint layer: does this hit of a wanted int3 stop the thread (target-side
+  // conditions and commands)? The thread's PC is back on the int3. Unset: every hit stops.
+  std::function<bool(Thread&, std::uint64_t)> breakpoint_stops;
   // An int3 of ours that no client wants any more but that is still in memory.
   std::function<bool(std::uint64_t)> is_retired_site;
   // Gets threads past breakpoints (xol/); without one, the client must remove them itself.
@@ -139,7 +142,7 @@ private:
   bool is_our_int3(std::uint64_t address) const;
   bool sits_on_hit_site(Thread& thread);
   StepOverStart begin_step_over(Thread& thread);
-  void resume_one_past_site(Thread& thread, bool step);
+  std::optional<StopReport> resume_one_past_site(Thread& thread, bool step);
   void resume_held();
   std::optional<StopReport> keep_running(Thread& thread);
   std::optional<StopReport> keep_running_or_report(Thread& thread);

@@ -50,6 +50,13 @@ void BreakpointSites::restore(std::uint64_t address, const Site& site) {
 bool BreakpointSites::remove(std::uint64_t address, OwnerId owner) {
   auto it = sites_.find(address);
   if (it == sites_.end() || it->second.owners.erase(owner) == 0) return false;
+  // The code went away under the breakpoint (munmap, an unloaded library): nothing can be
+  // restored, and the client is told, as gdbserver tells it.
+  std::uint8_t current = 0;
+  if (it->second.owners.empty() && inferior_.memory().read(address, std::span(&current, 1)) != 1) {
+    sites_.erase(it);
+    throw BreakpointError("cannot remove the breakpoint at " + hex_address(address) + ": address not mapped");
+  }
   return true;
 }
 
@@ -67,7 +74,11 @@ void BreakpointSites::purge_retired(const std::set<std::uint64_t>& keep) {
 void BreakpointSites::remove_all_of(OwnerId owner) {
   for (auto it = sites_.begin(); it != sites_.end();) {
     auto next = std::next(it);
-    remove(it->first, owner);
+    try {
+      remove(it->first, owner);
+    } catch (const BreakpointError&) {
+      // Unmapped: nothing left to restore there.
+    }
     it = next;
   }
 }

@@ -54,7 +54,11 @@ void handle_breakpoint(Session& session, std::string_view packet) {
       return session.reply_error(1, error.what());
     }
   } else {
-    target->sites().remove(address, session.id());  // removing what is not there is not an error
+    try {
+      target->sites().remove(address, session.id());  // removing what is not there is not an error
+    } catch (const breakpoints::BreakpointError& error) {
+      return session.reply_error(1, error.what());
+    }
     // Non-stop: threads are running, and GDB steps over breakpoints itself (displaced stepping
     // or with every thread stopped), never by lifting one for a moment. The int3 goes at once;
     // a trap of it still on its way is rewound silently.

@@ -96,15 +96,21 @@ void Server::accept_next() {
 }
 
 void Server::watch_signals() {
-  child_signals_.async_wait([this](std::error_code error, int) {
-    if (error) return;
-    drain_wait_statuses();
-    watch_signals();
-  });
+  watch_child_signals();
   stop_signals_.async_wait([this](std::error_code error, int signal) {
     if (error) return;
     debug_event("received signal " + std::to_string(signal) + ", leaving the program as it was");
     shutdown();
+  });
+}
+
+// Re-armed after each SIGCHLD, until shutdown: a SIGCHLD handled after shutdown() must not
+// arm it again, or the loop never runs dry and the stub never exits.
+void Server::watch_child_signals() {
+  child_signals_.async_wait([this](std::error_code error, int) {
+    if (error) return;
+    drain_wait_statuses();
+    if (!exiting_) watch_child_signals();
   });
 }
 

@@ -62,6 +62,7 @@ private:
   void listen();
   void accept_next();
   void watch_signals();
+  void watch_child_signals();
   void drain_wait_statuses();
   void deliver_stop(const threads::StopReport& stop);
   void announce_exit(const threads::StopReport& stop);

@@ -167,6 +167,19 @@ void Inferior::resume_held() {
   std::vector<Held> held;
   held.swap(held_);
   if (holding()) return;  // the world is being stopped: they stay as they are
+  // One that had already begun an in-place step-over of its own (its int3 is lifted) goes
+  // next, alone; the rest wait for it in turn.
+  auto next_exclusive = std::find_if(held.begin(), held.end(), [&](const Held& h) {
+    const Thread* thread = find_thread(h.tid);
+    return thread && thread->exclusive_step && thread->state == Thread::State::stopped;
+  });
+  if (next_exclusive != held.end()) {
+    Held chosen = *next_exclusive;
+    held.erase(next_exclusive);
+    held_ = std::move(held);
+    resume_thread(*find_thread(chosen.tid), chosen.step, chosen.signal);
+    return;
+  }
   for (std::size_t i = 0; i < held.size(); ++i) {
     // One of them began an in-place step-over of its own: the rest wait for that one.
     if (exclusive_step_running()) {

@@ -71,6 +71,22 @@ class XolTest(DebugTestCase):
                                       xol).group(1))
         self.assertLess(inside, boosted // 20, s.describe())
 
+    @harness.skip_if_gdbserver("monitor xol")
+    def test_in_place_step_overs_of_several_threads(self):
+        """An ss write cannot run out of line: each step over it is done in place with every
+        other thread held, one thread at a time even when several sit on it at once; four
+        threads x 50 calls are 200 hits, none lost, none doubled."""
+        s = self.debug("ss_reload", [], ["break *xol_mov_ss", "ignore 1 1000000",
+                                         f"break ss_reload.c:{source_line('ss_reload', 'report')}",
+                                         "continue", mark("info"), "info breakpoints", "monitor xol",
+                                         mark("end"), "delete", "continue"], timeout=240)
+        self.assertNotIn("SIGTRAP", s.stdout + s.gdb.stderr, s.describe())
+        self.assertEqual(hit_counts(s.section("info")).get(1), 200, s.describe())
+        in_place = int(self.assertMatch(r"(\d+) in place", s.gdb.stderr).group(1))
+        self.assertGreaterEqual(in_place, 200, s.describe())
+        self.assertMatch(r"\[Inferior 1 \(process \d+\) exited normally\]", s.section("end"))
+        self.assertEqual(s.server_out, "calls = 200\n")
+
     def test_rip_relative_loads_gdb_relocates_wrongly(self):
         breakpoints = [f"*{label}" for label in LOADS]
         s = self.run_hammer(breakpoints)

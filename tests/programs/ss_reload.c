@@ -35,6 +35,6 @@ int main(void)
         pthread_create(&threads[i], NULL, worker, NULL);
     for (int i = 0; i < NTHREADS; i++)
         pthread_join(threads[i], NULL);
-    printf("calls = %ld\n", calls);
+    printf("calls = %ld\n", calls);                      /* @report */
     return 0;
 }

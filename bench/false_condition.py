@@ -19,16 +19,8 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
-
-import harness  # noqa: E402  (the integration tests' server and GDB drivers)
-
-
-def build(directory):
-    program = os.path.join(directory, "hot_threads")
-    subprocess.run(["cc", "-O1", "-g", "-pthread", "-o", program, os.path.join(HERE, "hot_threads.c")], check=True)
-    return program
+import bench_common
+import harness  # noqa: E402  (put on the path by bench_common)
 
 
 def parse(output, where):
@@ -60,20 +52,15 @@ def debugged(server_binary, program, threads, seconds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--xolstub", default=os.path.join(HERE, "..", "build", "stub", "xolstub"))
-    parser.add_argument("--gdbserver", default="/usr/bin/gdbserver")
-    parser.add_argument("--runs", type=int, default=3)
+    bench_common.add_server_options(parser)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--threads", default="1,2,4,8,16")
     args = parser.parse_args()
-    servers = {"xolstub": os.path.abspath(args.xolstub), "gdbserver": args.gdbserver}
-    for name, path in servers.items():
-        if not os.access(path, os.X_OK):
-            sys.exit(f"{name} not found at {path}")
+    servers = bench_common.servers(args)
     counts = [int(n) for n in args.threads.split(",")]
 
     with tempfile.TemporaryDirectory(prefix="xolstub-bench-") as directory:
-        program = build(directory)
+        program = bench_common.build("hot_threads.c", directory)
         print(f"false-condition hits/s and bystander speed, {args.runs} runs of {args.seconds:g} s, median")
         print(f"{'threads':>7} {'xolstub hits/s':>15} {'gdbserver hits/s':>17} {'ratio':>7} "
               f"{'xolstub bystander':>18} {'gdbserver bystander':>20}")

@@ -19,17 +19,8 @@ import subprocess
 import sys
 import tempfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
-
-import harness  # noqa: E402  (the integration tests' GDB/MI and server drivers)
-
-
-def build(directory):
-    program = os.path.join(directory, "bystander")
-    subprocess.run(["cc", "-O1", "-g", "-pthread", "-o", program, os.path.join(HERE, "bystander.c")],
-                   check=True)
-    return program
+import bench_common
+import harness  # noqa: E402  (put on the path by bench_common)
 
 
 def parse(output):
@@ -76,18 +67,13 @@ def debugged(server_binary, program, seconds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--xolstub", default=os.path.join(HERE, "..", "build", "stub", "xolstub"))
-    parser.add_argument("--gdbserver", default="/usr/bin/gdbserver")
-    parser.add_argument("--runs", type=int, default=3)
+    bench_common.add_server_options(parser)
     parser.add_argument("--seconds", type=float, default=3.0)
     args = parser.parse_args()
-    servers = {"xolstub": os.path.abspath(args.xolstub), "gdbserver": args.gdbserver}
-    for name, path in servers.items():
-        if not os.access(path, os.X_OK):
-            sys.exit(f"{name} not found at {path}")
+    servers = bench_common.servers(args)
 
     with tempfile.TemporaryDirectory(prefix="xolstub-bench-") as directory:
-        program = build(directory)
+        program = bench_common.build("bystander.c", directory)
         alone, debugged_runs = [], {name: [] for name in servers}
         for _ in range(args.runs):
             alone.append(undebugged(program, args.seconds)[0])

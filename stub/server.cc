@@ -114,8 +114,18 @@ void Server::watch_child_signals() {
   });
 }
 
+// At most a batch of statuses at a time: threads passing false-condition breakpoints out of line
+// can keep waitpid() busy for ever, and the clients' packets must get their turn. What is left
+// waits for the next turn of the loop (SIGCHLDs coalesce, so one is not to be waited for).
 void Server::drain_wait_statuses() {
-  for (;;) {
+  constexpr int batch = 64;
+  for (int handled = 0;; ++handled) {
+    if (handled == batch) {
+      asio::post(io_, [this] {
+        if (!exiting_) drain_wait_statuses();
+      });
+      return;
+    }
     int status = 0;
     pid_t tid = waitpid(-1, &status, WNOHANG | __WALL);
     if (tid <= 0) return;

@@ -10,7 +10,7 @@
 
 namespace xolstub::threads {
 
-ProcessMemory::ProcessMemory(pid_t pid) {
+ProcessMemory::ProcessMemory(pid_t pid) : pid_(pid) {
   std::string path = "/proc/" + std::to_string(pid) + "/mem";
   fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd_ < 0)

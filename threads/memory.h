@@ -24,6 +24,7 @@ public:
   std::size_t write(std::uint64_t address, std::span<const std::uint8_t> bytes) const;
 
   std::vector<std::uint8_t> read_vector(std::uint64_t address, std::size_t size) const;
+  pid_t pid() const { return pid_; }
   // Reads a plain value; throws std::runtime_error when it is not all readable.
   template <typename T> T read_value(std::uint64_t address) const {
     T value{};
@@ -34,6 +35,7 @@ public:
 
 private:
   [[noreturn]] static void throw_unreadable(std::uint64_t address, std::size_t size);
+  pid_t pid_;
   int fd_;
 };
 

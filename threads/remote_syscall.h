@@ -1,6 +1,8 @@
 // Runs one system call inside a stopped tracee (how the XOL area is mapped): the thread's
-// registers are saved, it executes a `syscall` written over its own PC for the moment, and
-// everything is put back. Only call it while no other thread of the process runs.
+// registers are saved, it is single-stepped through a `syscall` instruction the process already
+// has (the vDSO's, libc's), and its registers are put back. Other threads may run meanwhile
+// (non-stop): no code is changed. Only when no such instruction is found is one written over
+// the thread's own PC for the moment, which is safe only while no other thread runs.
 #pragma once
 #include <array>
 #include <cstdint>

@@ -50,14 +50,6 @@ BreakpointConditions::BreakpointConditions(BreakpointSites& sites, std::function
                                            std::function<void(std::string_view)> warn)
     : sites_(sites), output_(std::move(output)), warn_(std::move(warn)) {}
 
-bool BreakpointConditions::has_target_side_work(std::uint64_t address) const {
-  const auto* owners = sites_.owners_at(address);
-  if (!owners) return false;
-  for (const auto& [owner, options] : *owners)
-    if (!options.conditions.empty() || !options.commands.empty()) return true;
-  return false;
-}
-
 bool BreakpointConditions::hit_stops(threads::Thread& thread, std::uint64_t address) {
   const auto* owners = sites_.owners_at(address);
   if (!owners) return true;

@@ -23,8 +23,6 @@ public:
 
   // The thread stopped on the int3 at `address` (PC already back on it): does the hit stop it?
   bool hit_stops(threads::Thread& thread, std::uint64_t address);
-  // Cheap check first: a site with no condition and no command always stops.
-  bool has_target_side_work(std::uint64_t address) const;
 
 private:
   BreakpointSites& sites_;

@@ -25,7 +25,7 @@ Debuggee::Debuggee(std::unique_ptr<threads::Inferior> inferior)
         std::fprintf(stderr, "xolstub: %.*s\n", static_cast<int>(warning.size()), warning.data());
       });
   inferior_->breakpoint_stops = [conditions = conditions_.get()](threads::Thread& thread, std::uint64_t address) {
-    return !conditions->has_target_side_work(address) || conditions->hit_stops(thread, address);
+    return conditions->hit_stops(thread, address);
   };
   auto* engine = xol_.get();
   inferior_->step_over = engine;
@@ -51,6 +51,7 @@ Debuggee::Debuggee(std::unique_ptr<threads::Inferior> inferior)
       thread.pending.reset();
       break;
     }
+  last_thread_stops_[last_stop_.tid] = last_stop_;
 }
 
 std::unique_ptr<Debuggee> Debuggee::launch(const threads::LaunchOptions& options) {
@@ -76,8 +77,6 @@ std::vector<threads::StopReport> Debuggee::stopped_threads() {
     if (thread.pending) {
       stops.push_back(*thread.pending);
       thread.pending.reset();
-    } else if (tid == last_stop_.tid) {
-      stops.push_back(last_stop_);
     } else if (auto last = last_thread_stops_.find(tid); last != last_thread_stops_.end()) {
       stops.push_back(last->second);
     } else {

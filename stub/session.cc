@@ -123,13 +123,17 @@ void Session::notify_stop(const threads::StopReport& stop) {
 
 void Session::acknowledge_stop() {
   if (!stop_queue_.empty()) stop_queue_.pop_front();
-  if (stop_queue_.empty()) return reply_ok();
-  reply(stop_queue_.front().reply);
+  reply_next_queued_stop();
 }
 
 void Session::restart_stop_queue(const std::vector<threads::StopReport>& stops) {
   stop_queue_.clear();
   for (const auto& stop : stops) stop_queue_.push_back({stop.tid, format_stop_reply(stop, *this)});
+  reply_next_queued_stop();
+}
+
+// vStopped's and `?`'s answer: the oldest queued stop, or OK when there is none.
+void Session::reply_next_queued_stop() {
   if (stop_queue_.empty()) return reply_ok();
   reply(stop_queue_.front().reply);
 }

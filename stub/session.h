@@ -85,6 +85,7 @@ private:
   void on_bytes(std::string_view bytes);
   void handle(const rsp::InputEvent& event);
   void send_raw(std::string bytes);
+  void reply_next_queued_stop();
 
   Server& server_;
   std::unique_ptr<ByteStream> stream_;

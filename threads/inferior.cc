@@ -77,7 +77,11 @@ bool Inferior::all_stopped() const {
 bool Inferior::stopped_for_client(pid_t tid) const {
   auto it = threads_.find(tid);
   if (it == threads_.end() || it->second.state != Thread::State::stopped) return false;
-  return std::none_of(held_.begin(), held_.end(), [&](const Held& h) { return h.tid == tid; });
+  return !is_held(tid);
+}
+
+bool Inferior::is_held(pid_t tid) const {
+  return std::any_of(held_.begin(), held_.end(), [&](const Held& h) { return h.tid == tid; });
 }
 
 // `step` is the client's (or range stepping's) single-step; a step-over that steps in a slot or in
@@ -152,11 +156,8 @@ std::optional<StopReport> Inferior::resume_one_past_site(Thread& thread, bool st
       park_running();
       if (gone_) return std::nullopt;
     }
-    if (begin_step_over(thread).action == StepOverStart::Action::done && step) {
-      std::uint64_t pc = thread.registers().pc();
-      if (pc < thread.range_start || pc >= thread.range_end)
-        return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
-    }
+    if (begin_step_over(thread).action == StepOverStart::Action::done && step && !thread.pc_in_step_range())
+      return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
   }
   thread.hit_site.reset();
   resume_thread(thread, step, 0);
@@ -231,8 +232,7 @@ std::vector<StopReport> Inferior::resume(std::span<const ResumeRequest> requests
       return r.tid == tid || (r.tid == ResumeRequest::all_threads && !unacknowledged.count(tid));
     });
     // A held (parked) thread is running as far as the client knows.
-    bool held = std::any_of(held_.begin(), held_.end(), [&](const Held& h) { return h.tid == tid; });
-    if (request != requests.end() && thread.state == Thread::State::stopped && !(non_stop_ && held))
+    if (request != requests.end() && thread.state == Thread::State::stopped && !(non_stop_ && is_held(tid)))
       plan.push_back({&thread, &*request});
   }
   // A thread that already has something to say speaks before anything runs. All-stop: the
@@ -316,8 +316,7 @@ std::vector<StopReport> Inferior::resume(std::span<const ResumeRequest> requests
       continue;
     }
     if (begin_step_over(thread).action == StepOverStart::Action::done) {
-      std::uint64_t pc = thread.registers().pc();
-      if (pc < thread.range_start || pc >= thread.range_end) {
+      if (!thread.pc_in_step_range()) {
         StopReport stepped{StopReport::Reason::single_step, thread.tid, SIGTRAP};
         if (!non_stop_) {
           running_ = false;
@@ -364,9 +363,7 @@ std::vector<StopReport> Inferior::resume(std::span<const ResumeRequest> requests
   }
   std::ranges::move(take_reports(), std::back_inserter(reports));
   // Nothing runs and nothing was said: a client waiting for a stop would wait for ever.
-  bool any_running = std::any_of(threads_.begin(), threads_.end(),
-                                 [](const auto& entry) { return entry.second.state != Thread::State::stopped; });
-  if (reports.empty() && !any_running && held_.empty())
+  if (reports.empty() && all_stopped() && held_.empty())
     reports.push_back(StopReport{StopReport::Reason::no_resumed, 0, 0});
   return reports;
 }
@@ -570,8 +567,7 @@ std::optional<StopReport> Inferior::classify_trap(Thread& thread, int trap_code,
   if (thread.stepping) {
     // Range stepping: a step that stays inside the range is nobody's business but ours, unless
     // the world is being stopped anyway.
-    std::uint64_t pc = thread.registers().pc();
-    if (pc >= thread.range_start && pc < thread.range_end) return keep_running(thread);
+    if (thread.pc_in_step_range()) return keep_running(thread);
     return StopReport{StopReport::Reason::single_step, thread.tid, SIGTRAP};
   }
   return StopReport{StopReport::Reason::signal, thread.tid, SIGTRAP};
@@ -770,9 +766,7 @@ std::optional<StopReport> Inferior::thread_gone(pid_t tid, int status, bool anno
   if (report_thread_events) return StopReport{StopReport::Reason::thread_exited, tid, 0, status};
   // The last thread that could have reported anything is gone; the client hears so rather
   // than waiting for ever.
-  bool any_running = std::any_of(threads_.begin(), threads_.end(),
-                                 [](const auto& entry) { return entry.second.state != Thread::State::stopped; });
-  if (!any_running && !parking_ && held_.empty()) return StopReport{StopReport::Reason::no_resumed, 0, 0};
+  if (all_stopped() && !parking_ && held_.empty()) return StopReport{StopReport::Reason::no_resumed, 0, 0};
   return std::nullopt;
 }
 

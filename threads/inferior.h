@@ -151,6 +151,7 @@ private:
   // Non-stop: the thread stays stopped for our own reasons while the others are parked; it
   // runs again (`step`) when they are let go.
   bool holding() const { return stopping_ || parking_; }
+  bool is_held(pid_t tid) const;
   void hold(Thread& thread, bool step);
   bool exclusive_step_running() const;
   void park_running();

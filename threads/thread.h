@@ -31,6 +31,10 @@ struct Thread {
   int stop_signal = 0;
   bool stepping = false;        // last resumed to single-step for the client (not a step-over's own step)
   std::uint64_t range_start = 0, range_end = 0;  // range stepping: step on silently inside
+  bool pc_in_step_range() {
+    std::uint64_t pc = registers().pc();
+    return pc >= range_start && pc < range_end;
+  }
   bool client_step = false;     // the client asked for a single-step (not our own step-over)
   // The breakpoint this thread last stopped on (PC back on the int3): resuming it from there
   // means getting past that instruction, not hitting the breakpoint again.

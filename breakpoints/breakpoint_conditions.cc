@@ -50,11 +50,11 @@ BreakpointConditions::BreakpointConditions(BreakpointSites& sites, std::function
                                            std::function<void(std::string_view)> warn)
     : sites_(sites), output_(std::move(output)), warn_(std::move(warn)) {}
 
-bool BreakpointConditions::hit_stops(threads::Thread& thread, std::uint64_t address) {
+std::set<OwnerId> BreakpointConditions::stopping_owners(threads::Thread& thread, std::uint64_t address) {
   const auto* owners = sites_.owners_at(address);
-  if (!owners) return true;
+  if (!owners) return {everyone};
   ThreadContext context(sites_, thread, output_);
-  bool stops = false;
+  std::set<OwnerId> stops;
   for (const auto& [owner, options] : *owners) {
     ConditionVerdict verdict = any_condition_true(options.conditions, context);
     if (verdict.error && warned_.insert(address).second && warn_)
@@ -62,7 +62,7 @@ bool BreakpointConditions::hit_stops(threads::Thread& thread, std::uint64_t addr
             "): the breakpoint stops the thread");
     if (!verdict.stop) continue;
     if (options.commands.empty()) {
-      stops = true;
+      stops.insert(owner);
       continue;
     }
     for (const auto& command : options.commands) {

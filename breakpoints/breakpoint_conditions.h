@@ -21,8 +21,11 @@ public:
   BreakpointConditions(BreakpointSites& sites, std::function<void(std::string_view)> output,
                        std::function<void(std::string_view)> warn);
 
-  // The thread stopped on the int3 at `address` (PC already back on it): does the hit stop it?
-  bool hit_stops(threads::Thread& thread, std::uint64_t address);
+  // The thread stopped on the int3 at `address` (PC already back on it): the owners for whom
+  // the hit stops it (none: it goes on). A site nobody owns stops it for nobody in particular,
+  // reported as `everyone`.
+  static constexpr OwnerId everyone = -1;
+  std::set<OwnerId> stopping_owners(threads::Thread& thread, std::uint64_t address);
 
 private:
   BreakpointSites& sites_;

@@ -34,4 +34,12 @@ void HardwarePoints::remove_all_of(OwnerId owner) {
   apply(std::move(owned));
 }
 
+std::set<OwnerId> HardwarePoints::owners_of(threads::HardwareKind kind, std::uint64_t address) const {
+  std::set<OwnerId> owners;
+  for (const auto& [owner, point] : owned_)
+    if (point.kind == kind && address >= point.address && address < point.address + std::max<std::uint64_t>(point.length, 1))
+      owners.insert(owner);
+  return owners;
+}
+
 } // namespace xolstub::breakpoints

@@ -2,6 +2,7 @@
 // together on the debug registers of every thread (threads/debug_registers.h).
 #pragma once
 #include <map>
+#include <set>
 #include <vector>
 
 #include "breakpoints/breakpoint_sites.h"
@@ -19,6 +20,9 @@ public:
   // Removing what is not there is not an error (GDB removes what it may not have inserted).
   void remove(const threads::HardwarePoint& point, OwnerId owner);
   void remove_all_of(OwnerId owner);
+  // Whose point fired: the owners of a point of this kind that covers `address` (several
+  // clients may watch one variable).
+  std::set<OwnerId> owners_of(threads::HardwareKind kind, std::uint64_t address) const;
   // exec: the debug registers were cleared with the old program.
   void forget_all() { owned_.clear(); }
 

@@ -24,8 +24,11 @@ Debuggee::Debuggee(std::unique_ptr<threads::Inferior> inferior)
         debug_event(std::string(warning));
         std::fprintf(stderr, "xolstub: %.*s\n", static_cast<int>(warning.size()), warning.data());
       });
-  inferior_->breakpoint_stops = [conditions = conditions_.get()](threads::Thread& thread, std::uint64_t address) {
-    return conditions->hit_stops(thread, address);
+  inferior_->breakpoint_stops = [this](threads::Thread& thread, std::uint64_t address) {
+    auto owners = conditions_->stopping_owners(thread, address);
+    if (owners.empty()) return false;
+    hit_owners_[thread.tid] = std::move(owners);
+    return true;
   };
   auto* engine = xol_.get();
   inferior_->step_over = engine;
@@ -85,6 +88,20 @@ std::vector<threads::StopReport> Debuggee::stopped_threads() {
     last_thread_stops_[tid] = stops.back();
   }
   return stops;
+}
+
+std::set<breakpoints::OwnerId> Debuggee::take_hit_owners(const threads::StopReport& stop) {
+  auto it = hit_owners_.find(stop.tid);
+  if (it == hit_owners_.end()) {
+    // Reported without being evaluated (a hit kept pending from before): every owner's.
+    std::set<breakpoints::OwnerId> owners;
+    if (const auto* at = sites_->owners_at(stop.address))
+      for (const auto& [owner, options] : *at) owners.insert(owner);
+    return owners;
+  }
+  auto owners = std::move(it->second);
+  hit_owners_.erase(it);
+  return owners;
 }
 
 pid_t Debuggee::default_thread() {

@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <set>
 #include <string_view>
 #include <memory>
 #include <vector>
@@ -34,6 +35,8 @@ public:
   // `?` in non-stop: one stop per thread the client may see stopped: what it has pending, else
   // the last stop reported for it, else a stop with signal 0.
   std::vector<threads::StopReport> stopped_threads();
+  // The owners whose breakpoint a reported hit stopped for (their conditions held).
+  std::set<breakpoints::OwnerId> take_hit_owners(const threads::StopReport& stop);
   // The thread a client means by "any thread": the one that stopped last, if it still lives.
   pid_t default_thread();
 
@@ -51,6 +54,7 @@ private:
   std::unique_ptr<xol::StepOverEngine> xol_;
   threads::StopReport last_stop_;
   std::map<pid_t, threads::StopReport> last_thread_stops_;
+  std::map<pid_t, std::set<breakpoints::OwnerId>> hit_owners_;  // see take_hit_owners()
 };
 
 } // namespace xolstub::stub

@@ -67,6 +67,13 @@ void handle_vattach(Session& session, std::string_view packet) {
   auto fields = split(packet, ';');
   if (fields.size() != 2) return session.reply_error(1, "malformed vAttach: want vAttach;PID");
   pid_t pid = static_cast<pid_t>(require_hex(fields[1], "process id"));
+  // A process the stub already debugs (for another client): this client joins it.
+  if (Debuggee* target = session.debuggee(); target && !target->gone() && target->pid() == pid) {
+    std::fprintf(stderr, "Joining the debugging of process %d\n", pid);
+    if (session.non_stop) return session.reply_ok();  // GDB stops the threads it wants with vCont;t
+    if (!session.server().report_status(session)) session.reply_stop(target->last_stop());
+    return;
+  }
   try {
     session.server().attach_process(pid);
   } catch (const std::exception& error) {
@@ -75,7 +82,7 @@ void handle_vattach(Session& session, std::string_view packet) {
   }
   // Non-stop: OK, and the threads run on, as they did before; GDB stops those it wants to
   // see stopped (vCont;t), all of them unless it was `attach&`.
-  if (session.server().non_stop()) {
+  if (session.non_stop) {
     const threads::ResumeRequest everyone;
     return session.server().resume(session, std::span(&everyone, 1));
   }

@@ -20,7 +20,7 @@ std::optional<bool> parse_switch(std::string_view packet) {
 void handle_non_stop(Session& session, std::string_view packet) {
   auto on = parse_switch(packet);
   if (!on) return session.reply_error(1, "unknown non-stop mode requested: " + std::string(packet));
-  session.server().set_non_stop(*on);
+  session.server().set_non_stop(session, *on);
   session.reply_ok();
 }
 

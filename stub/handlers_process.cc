@@ -17,12 +17,12 @@ void leave_if_single_process(Session& session) {
 }
 
 void handle_kill(Session& session, std::string_view) {
-  session.server().kill_process();  // GDB does not wait for a reply to `k`
+  session.server().kill_process(&session);  // GDB does not wait for a reply to `k`
   leave_if_single_process(session);
 }
 
 void handle_vkill(Session& session, std::string_view) {
-  session.server().kill_process();
+  session.server().kill_process(&session);
   session.reply_ok();
   leave_if_single_process(session);
 }
@@ -33,6 +33,8 @@ void handle_detach(Session& session, std::string_view) {
   // A process that died while stopped (killed from outside) has nothing left to let go of:
   // the detach succeeds, as with gdbserver, and the client forgets it.
   if (target->gone()) debug_packet("   detach: the process is already gone");
+  // Other clients still debug it: only this one lets go (its breakpoints and holds).
+  if (session.server().leave_process(session)) return session.reply_ok();
   session.server().detach_process();
   session.reply_ok();
   leave_if_single_process(session);

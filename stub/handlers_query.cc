@@ -44,11 +44,12 @@ void handle_last_stop(Session& session, std::string_view) {
   Debuggee* target = session.debuggee();
   if (!target) {
     // --multi before `run`: nothing has lived yet.
-    session.reply(session.server().non_stop() ? "OK" : "W00");
+    session.reply(session.non_stop ? "OK" : "W00");
     return;
   }
+  if (session.server().report_status(session)) return;
   // Non-stop: one stop per stopped thread, the first as the reply, the rest through vStopped.
-  if (session.server().non_stop()) return session.restart_stop_queue(target->stopped_threads());
+  if (session.non_stop) return session.restart_stop_queue(target->stopped_threads());
   session.reply_stop(target->last_stop());
 }
 
@@ -127,8 +128,8 @@ std::set<int> parse_signal_list(std::string_view packet) {
 }
 
 void handle_pass_signals(Session& session, std::string_view packet) {
-  auto signals = parse_signal_list(packet);
-  if (Debuggee* target = session.debuggee(); target && !target->gone()) target->inferior().pass_signals = signals;
+  session.pass_signals = parse_signal_list(packet);
+  session.server().update_pass_signals(session);
   session.reply_ok();
 }
 

@@ -94,8 +94,8 @@ void handle_vcont(Session& session, std::string_view packet) {
     requests.push_back(request);
   }
   if (only_stops) session.reply_ok();
-  if (session.server().non_stop())
-    for (pid_t tid : stops) session.server().stop_threads(tid);
+  if (session.non_stop)
+    for (pid_t tid : stops) session.server().stop_threads(session, tid);
   if (!only_stops) session.server().resume(session, requests);
 }
 

@@ -67,6 +67,8 @@ Options parse_options(const std::vector<std::string>& args) {
   app.add_flag_function("--attach", [&](std::int64_t) { options.attach_pid = 0; }, "Attach to the running process PID");
   app.add_flag("--multi", options.multi, "Start without a program and wait for GDB's `run` or `attach` (extended-remote)");
   app.add_flag("--once", options.once, "Exit after the first connection closes");
+  app.add_option("--max-clients", options.max_clients, "How many clients may debug at once (default 8)")
+      ->check(CLI::PositiveNumber);
   app.add_flag("--debug", options.debug, "Print every ptrace event and stop to stderr");
   app.add_flag("--remote-debug", options.remote_debug, "Print every packet to stderr");
   app.add_option("--debug-file", options.debug_file, "Write debug output to this file instead of stderr");

@@ -19,6 +19,7 @@ struct Options {
   std::optional<pid_t> attach_pid;
   std::vector<std::string> wrapper;
   bool once = false;
+  int max_clients = 8;                   // clients connected at once (docs/multi-client.md)
   bool multi = false;
   bool debug = false;
   bool remote_debug = false;

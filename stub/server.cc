@@ -10,8 +10,10 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "rsp/framing.h"
 #include "stub/debug_log.h"
 #include "stub/handlers.h"
+#include "stub/rendezvous.h"
 
 namespace xolstub::stub {
 namespace {
@@ -63,6 +65,13 @@ int Server::run() {
     else if (!options_.program.empty())
       start_program(options_.program);
   } catch (const std::exception& error) {
+    // Another xolstub already debugs it: join that one (it serves several clients) instead of
+    // failing as a second ptrace tracer.
+    std::error_code ignored;
+    if (options_.attach_pid && std::filesystem::exists(rendezvous_path(*options_.attach_pid), ignored)) {
+      std::fprintf(stderr, "Cannot attach to process %d (%s)\n", *options_.attach_pid, error.what());
+      return relay_through_rendezvous(*options_.attach_pid, options_.comm);
+    }
     std::fprintf(stderr, "%s\nExiting\n", error.what());
     return 1;
   }
@@ -78,21 +87,62 @@ int Server::run() {
   std::fflush(stderr);
 
   watch_signals();
-  accept_next();
+  accept_from(*listener_, !options_.once && !listener_->is_stdio());
   io_.run();
   std::fflush(stdout);
   return 0;
 }
 
-void Server::accept_next() {
-  listener_->async_accept([this](std::unique_ptr<ByteStream> stream) {
+// Clients are accepted while others are connected (up to --max-clients), except with --once
+// (gdbserver's meaning: one connection, then no more) and over stdio (there is one).
+void Server::accept_from(Listener& listener, bool keep_listening) {
+  listener.async_accept([this, &listener, keep_listening](std::unique_ptr<ByteStream> stream) {
     if (exiting_) return;
-    if (!listener_->is_stdio()) std::fprintf(stderr, "Remote debugging from %s\n", stream->describe_peer().c_str());
-    auto session = std::make_unique<Session>(*this, std::move(stream), next_session_id_++);
-    Session& started = *session;
-    sessions_.push_back(std::move(session));
-    started.start();
+    if (sessions_.size() >= static_cast<std::size_t>(options_.max_clients)) {
+      refuse(std::move(stream), std::to_string(sessions_.size()) + " clients are connected, the most --max-clients allows");
+    } else {
+      if (!listener.is_stdio()) std::fprintf(stderr, "Remote debugging from %s\n", stream->describe_peer().c_str());
+      auto session = std::make_unique<Session>(*this, std::move(stream), next_session_id_++);
+      Session& started = *session;
+      sessions_.push_back(std::move(session));
+      multiplex_if_shared();
+      started.start();
+    }
+    if (keep_listening && !exiting_) accept_from(listener, keep_listening);
   });
+}
+
+void Server::open_rendezvous() {
+  rendezvous_.reset();
+  try {
+    rendezvous_ = std::make_unique<RendezvousListener>(io_, debuggee_->pid());
+    debug_event(rendezvous_->announcement());
+    accept_from(*rendezvous_, true);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "xolstub: other clients cannot join through a rendezvous socket: %s\n", error.what());
+  }
+}
+
+// The client learns why in the reply to its first packet (GDB shows "Remote failure reply").
+void Server::refuse(std::unique_ptr<ByteStream> stream, const std::string& why) {
+  std::string message = "xolstub: refused a client from " + stream->describe_peer() + ": " + why;
+  std::fprintf(stderr, "%s\n", message.c_str());
+  debug_event(message);
+  stream->write(rsp::frame_packet("E." + message));
+  stream->close_after_writes();
+}
+
+std::vector<Session*> Server::session_list() {
+  std::vector<Session*> list;
+  for (auto& session : sessions_) list.push_back(session.get());
+  return list;
+}
+
+void Server::multiplex_if_shared() {
+  if (multiplexer_ || sessions_.size() < 2 || !debuggee_ || debuggee_->gone()) return;
+  multiplexer_ = std::make_unique<ClientMultiplexer>(*debuggee_, [this] { return session_list(); });
+  for (auto& session : sessions_) multiplexer_->adopt(*session);
+  multiplexer_->update_pass_signals();
 }
 
 void Server::watch_signals() {
@@ -145,9 +195,10 @@ void Server::deliver_stop(const threads::StopReport& stop) {
               " signal " + std::to_string(stop.signal));
   debuggee_->note_stop(stop);
   if (stop.process_gone()) announce_exit(stop);
+  if (multiplexer_) return multiplexer_->route(stop);
   bool told = false;
   for (auto& session : sessions_) {
-    if (non_stop_) {
+    if (session->non_stop) {
       session->notify_stop(stop);
       told = true;
     } else if (session->waiting_for_stop) {
@@ -172,6 +223,10 @@ void Server::announce_exit(const threads::StopReport& stop) {
 }
 
 void Server::resume(Session& session, std::span<const threads::ResumeRequest> requests) {
+  if (multiplexer_) {
+    if (session.non_stop) session.reply_ok();
+    return multiplexer_->resume(session, requests);
+  }
   if (debuggee_ && debuggee_->gone() && death_unreported_) {
     death_unreported_ = false;
     session.reply_stop(debuggee_->last_stop());
@@ -181,7 +236,7 @@ void Server::resume(Session& session, std::span<const threads::ResumeRequest> re
     session.reply_error(1, "there is no process to resume");
     return;
   }
-  if (non_stop_) {
+  if (session.non_stop) {
     session.reply_ok();
     // A thread whose stop some client has not pulled yet is not resumed by a wildcard: that
     // client does not know it stopped.
@@ -197,10 +252,11 @@ void Server::resume(Session& session, std::span<const threads::ResumeRequest> re
 
 void Server::interrupt(Session& session) {
   if (!debuggee_ || debuggee_->gone()) return;
+  if (multiplexer_) return multiplexer_->interrupt(session);
   // All-stop, a Ctrl-C that crossed the stop reply (GDB sent it while it thought the program
   // ran): the program stops with SIGINT as soon as it is resumed, as the SIGINT gdbserver
   // sends would still be queued then.
-  if (!non_stop_ && !session.waiting_for_stop) {
+  if (!session.non_stop && !session.waiting_for_stop) {
     debug_event("interrupt while nothing runs: SIGINT is reported at the next resume");
     debuggee_->inferior().interrupt_at_next_resume();
     return;
@@ -208,14 +264,27 @@ void Server::interrupt(Session& session) {
   if (auto stop = debuggee_->inferior().interrupt()) deliver_stop(*stop);
 }
 
-void Server::stop_threads(pid_t tid) {
+void Server::stop_threads(Session& session, pid_t tid) {
   if (!debuggee_ || debuggee_->gone()) return;
+  if (multiplexer_) return multiplexer_->stop_threads(session, tid);
   for (const auto& stop : debuggee_->inferior().stop_threads(tid)) deliver_stop(stop);
 }
 
-void Server::set_non_stop(bool on) {
-  non_stop_ = on;
-  if (debuggee_ && !debuggee_->gone()) debuggee_->inferior().set_non_stop(on);
+bool Server::report_status(Session& session) {
+  if (!multiplexer_) return false;
+  multiplexer_->report_status(session);
+  return true;
+}
+
+void Server::set_non_stop(Session& session, bool on) {
+  session.non_stop = on;
+  // Several clients: the inferior is non-stop underneath whatever each one asks.
+  if (!multiplexer_ && debuggee_ && !debuggee_->gone()) debuggee_->inferior().set_non_stop(on);
+}
+
+void Server::update_pass_signals(Session& session) {
+  if (multiplexer_) return multiplexer_->update_pass_signals();
+  if (debuggee_ && !debuggee_->gone()) debuggee_->inferior().pass_signals = session.pass_signals;
 }
 
 void Server::apply_modes() {
@@ -226,8 +295,12 @@ void Server::apply_modes() {
     std::fwrite(text.data(), 1, text.size(), out);
     std::fflush(out);
   };
-  set_non_stop(non_stop_);
+  bool non_stop = std::any_of(sessions_.begin(), sessions_.end(), [](const auto& session) { return session->non_stop; });
+  debuggee_->inferior().set_non_stop(non_stop);
+  multiplexer_.reset();
+  multiplex_if_shared();
   update_thread_events();
+  open_rendezvous();
 }
 
 void Server::update_thread_events() {
@@ -235,10 +308,19 @@ void Server::update_thread_events() {
   if (debuggee_ && !debuggee_->gone()) debuggee_->inferior().report_thread_events = wanted;
 }
 
-void Server::kill_process() {
+void Server::kill_process(Session* killer) {
   if (!debuggee_ || debuggee_->gone()) return;
   std::fprintf(stderr, "Killing process(es): %d\n", debuggee_->pid());
   debuggee_->kill();
+  if (multiplexer_ && killer) multiplexer_->process_killed(*killer);
+}
+
+bool Server::leave_process(Session& session) {
+  if (!multiplexer_ || sessions_.size() < 2) return false;
+  std::fprintf(stderr, "Client %d detached; %zu others still debug process %d\n", session.id(), sessions_.size() - 1,
+               debuggee_ ? debuggee_->pid() : 0);
+  multiplexer_->leave(session);
+  return true;
 }
 
 void Server::detach_process() {
@@ -283,22 +365,37 @@ void Server::request_exit() {
 void Server::session_ended(Session& ended) {
   // The session is still on the stack of its own read handler: let it go afterwards.
   asio::post(io_, [this, &ended] {
-    std::erase_if(sessions_, [&](const auto& session) { return session.get() == &ended; });
     bool process_alive = debuggee_ && !debuggee_->gone();
+    // What the client set goes with it: no int3 of its stays for the next client to trip on.
+    try {
+      if (multiplexer_)
+        multiplexer_->leave(ended);
+      else if (process_alive) {
+        debuggee_->sites().remove_all_of(ended.id());
+        debuggee_->hardware_points().remove_all_of(ended.id());
+      }
+    } catch (const std::exception& error) {
+      debug_event(std::string("while removing what the client left: ") + error.what());
+    }
+    std::erase_if(sessions_, [&](const auto& session) { return session.get() == &ended; });
+    if (!sessions_.empty()) {
+      update_thread_events();
+      return;
+    }
     if (exiting_ || options_.once || is_stdio() || (!process_alive && !options_.multi)) {
       shutdown();
       return;
     }
     // The next client starts in all-stop, with the process stopped, as gdbserver leaves it.
-    if (sessions_.empty() && non_stop_) {
+    multiplexer_.reset();
+    if (process_alive && debuggee_->inferior().non_stop()) {
       try {
-        set_non_stop(false);
+        debuggee_->inferior().set_non_stop(false);
       } catch (const std::exception& error) {
         debug_event(std::string("while stopping the threads for the next client: ") + error.what());
       }
     }
     update_thread_events();
-    accept_next();
   });
 }
 
@@ -321,6 +418,7 @@ void Server::shutdown() {
   child_signals_.cancel(ignored);
   stop_signals_.cancel(ignored);
   listener_.reset();
+  rendezvous_.reset();
 }
 
 } // namespace xolstub::stub

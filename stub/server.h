@@ -8,6 +8,7 @@
 
 #include <asio.hpp>
 
+#include "stub/client_multiplexer.h"
 #include "stub/debuggee.h"
 #include "stub/dispatcher.h"
 #include "stub/options.h"
@@ -34,16 +35,23 @@ public:
   // Non-stop: the reply is OK, and stops follow as notifications.
   void resume(Session& session, std::span<const threads::ResumeRequest> requests);
   void interrupt(Session& session);
-  // Non-stop (QNonStop): every client sees each thread stop on its own. The mode belongs to
-  // the process, and carries over to the next one (vRun, vAttach).
-  void set_non_stop(bool on);
-  bool non_stop() const { return non_stop_; }
+  // Non-stop (QNonStop): the session sees each thread stop on its own. A client alone sets
+  // the inferior's mode; with several, the inferior runs non-stop underneath (multiplexed).
+  void set_non_stop(Session& session, bool on);
   // Non-stop vCont;t: stops the thread (or every thread, for all_threads).
-  void stop_threads(pid_t tid);
+  void stop_threads(Session& session, pid_t tid);
+  // `?` when several clients share the process (true: answered); false: answer as usual.
+  bool report_status(Session& session);
   // QThreadEvents from any client: the inferior reports thread creation and exit.
   void update_thread_events();
-  void kill_process();
+  // QPassSignals from a client: the inferior passes silently what every client passes.
+  void update_pass_signals(Session& session);
+  // k / vKill from `killer` (null: the stub itself); every other client hears of the exit.
+  void kill_process(Session* killer = nullptr);
   void detach_process();
+  // D while other clients debug the process: only this client lets go (true). False when it is
+  // the only one: the process is detached.
+  bool leave_process(Session& session);
   // Extended remote (vRun, R, vAttach): replaces whatever process there was. Throw
   // threads::LaunchError / std::runtime_error with a message for the client.
   void start_program(std::vector<std::string> argv);
@@ -60,7 +68,14 @@ public:
 
 private:
   void listen();
-  void accept_next();
+  // Accepts clients from `listener`, one after another while `keep_listening`.
+  void accept_from(Listener& listener, bool keep_listening);
+  // The per-process socket a second `xolstub --attach` joins through (stub/rendezvous.h).
+  void open_rendezvous();
+  void refuse(std::unique_ptr<ByteStream> stream, const std::string& why);
+  // Several clients on one live process: the multiplexer takes over (docs/multi-client.md).
+  void multiplex_if_shared();
+  std::vector<Session*> session_list();
   void watch_signals();
   void watch_child_signals();
   void drain_wait_statuses();
@@ -79,14 +94,15 @@ private:
   asio::signal_set stop_signals_{io_, SIGTERM, SIGINT, SIGHUP};
   Dispatcher dispatcher_;
   std::unique_ptr<Listener> listener_;
+  std::unique_ptr<Listener> rendezvous_;
   std::unique_ptr<Debuggee> debuggee_;
+  std::unique_ptr<ClientMultiplexer> multiplexer_;  // while several clients share the process
   std::vector<std::unique_ptr<Session>> sessions_;
   int next_session_id_ = 1;
   // The process died while every client thought it stopped (killed from outside): the next
   // resume hears of it at once.
   bool death_unreported_ = false;
   bool exiting_ = false;
-  bool non_stop_ = false;
 };
 
 } // namespace xolstub::stub

@@ -41,15 +41,15 @@ void Session::handle(const rsp::InputEvent& event) {
   switch (event.kind) {
   case Kind::bad_checksum:
     if (!no_ack) {
-      debug_packet("<- bad checksum, asking for a resend: $" + printable(event.payload));
+      debug_packet(tag() + "<- bad checksum, asking for a resend: $" + printable(event.payload));
       send_raw("-");
       return;
     }
     // Without acks there is no way to ask again; act on it as gdbserver does.
-    debug_packet("<- bad checksum in no-ack mode, accepted: $" + printable(event.payload));
+    debug_packet(tag() + "<- bad checksum in no-ack mode, accepted: $" + printable(event.payload));
     [[fallthrough]];
   case Kind::packet: {
-    if (event.kind == Kind::packet) debug_packet("<- $" + printable(event.payload));
+    if (event.kind == Kind::packet) debug_packet(tag() + "<- $" + printable(event.payload));
     if (!no_ack) send_raw("+");
     try {
       if (!server_.dispatcher().dispatch(*this, event.payload)) {
@@ -62,29 +62,32 @@ void Session::handle(const rsp::InputEvent& event) {
     return;
   }
   case Kind::too_long:
-    debug_packet("<- packet longer than PacketSize dropped: $" + printable(event.payload) + "...");
+    debug_packet(tag() + "<- packet longer than PacketSize dropped: $" + printable(event.payload) + "...");
     if (!no_ack) send_raw("-");
     return;
   case Kind::ack:
     return;
   case Kind::nak:
-    debug_packet("<- NAK, resending the last packet");
+    debug_packet(tag() + "<- NAK, resending the last packet");
     if (!last_sent_.empty()) send_raw(last_sent_);
     return;
   case Kind::interrupt:
-    debug_packet("<- interrupt (0x03)");
+    debug_packet(tag() + "<- interrupt (0x03)");
     server_.interrupt(*this);
     return;
   case Kind::junk:
-    debug_packet("<- junk outside a packet ignored: " + printable(event.payload));
+    debug_packet(tag() + "<- junk outside a packet ignored: " + printable(event.payload));
     return;
   }
 }
 
 void Session::send_raw(std::string bytes) { stream_->write(std::move(bytes)); }
 
+// In --debug output, packets of the second and later clients say whose they are.
+std::string Session::tag() const { return id_ > 1 ? "[client " + std::to_string(id_) + "] " : std::string(); }
+
 void Session::reply(std::string_view payload) {
-  debug_packet("-> $" + printable(payload));
+  debug_packet(tag() + "-> $" + printable(payload));
   last_sent_ = rsp::frame_packet(payload);
   send_raw(last_sent_);
 }
@@ -102,7 +105,7 @@ void Session::on_stop(const threads::StopReport& stop) {
 }
 
 void Session::reply_stop(const threads::StopReport& stop) {
-  if (!server_.non_stop()) general_thread = stop.process_gone() ? ThreadId{} : ThreadId{ThreadId::any, stop.tid};
+  if (!non_stop) general_thread = stop.process_gone() ? ThreadId{} : ThreadId{ThreadId::any, stop.tid};
   reply(format_stop_reply(stop, *this));
 }
 
@@ -117,7 +120,7 @@ void Session::notify_stop(const threads::StopReport& stop) {
     return;
   }
   std::string payload = "Stop:" + stop_queue_.front().reply;
-  debug_packet("-> %" + printable(payload));
+  debug_packet(tag() + "-> %" + printable(payload));
   send_raw(rsp::frame_notification(payload));
 }
 

@@ -68,7 +68,9 @@ public:
 
   ClientFeatures client;
   bool no_ack = false;
+  bool non_stop = false;                // QNonStop:1
   bool thread_events = false;           // QThreadEvents:1
+  std::set<int> pass_signals;           // QPassSignals (host signal numbers)
   bool waiting_for_stop = false;
   ThreadId general_thread;              // Hg: registers and memory
   ThreadId continue_thread{-1, -1};     // Hc: the old c/s packets
@@ -85,6 +87,7 @@ private:
   void on_bytes(std::string_view bytes);
   void handle(const rsp::InputEvent& event);
   void send_raw(std::string bytes);
+  std::string tag() const;
   void reply_next_queued_stop();
 
   Server& server_;

@@ -404,6 +404,40 @@ void Inferior::set_non_stop(bool on) {
   stop_all_and_wait();
 }
 
+std::vector<StopReport> Inferior::stop_all_now() {
+  std::vector<StopReport> reports = stop_threads(ResumeRequest::all_threads);
+  for (auto& [tid, thread] : threads_) {
+    // A zombie leader (or a thread on its way out) never stops: it is not waited for.
+    if (thread.state == Thread::State::running && !thread.stop_requested) thread.state = Thread::State::stopped;
+  }
+  while (!gone_ && !all_stopped()) {
+    int status = 0;
+    pid_t tid = wait_retrying(-1, &status, __WALL);
+    if (tid < 0) break;
+    if (auto stop = handle_wait_status(tid, status)) reports.push_back(*stop);
+    std::ranges::move(take_reports(), std::back_inserter(reports));
+  }
+  return reports;
+}
+
+void Inferior::enter_non_stop() {
+  if (non_stop_) return;
+  if (!all_stopped()) {
+    stopping_ = true;
+    stop_all_running();
+    while (!gone_ && !all_stopped()) {
+      int status = 0;
+      pid_t tid = wait_retrying(-1, &status, __WALL);
+      if (tid < 0) break;
+      if (auto stop = handle_wait_status(tid, status))
+        if (Thread* thread = find_thread(stop->tid); thread && !stop->process_gone()) thread->pending = stop;
+    }
+  }
+  stopping_ = interrupting_ = running_ = false;
+  stopping_for_.reset();
+  non_stop_ = true;
+}
+
 std::vector<StopReport> Inferior::stop_threads(pid_t tid) {
   std::vector<StopReport> reports;
   for (auto& [id, thread] : threads_) {

@@ -105,6 +105,13 @@ public:
   // as `interrupted` with signal 0 unless the thread has something else to say. Threads that
   // are already stopped stay as they are.
   std::vector<StopReport> stop_threads(pid_t tid);
+  // Non-stop: stops every running thread and waits until they are (a client that debugs in
+  // all-stop beside others stopped). Returns what each reported: `interrupted` with signal 0
+  // for a thread that stopped only for this, or whatever it stopped for first.
+  std::vector<StopReport> stop_all_now();
+  // All-stop to non-stop while threads may be running (a second client arrives): they stop,
+  // and what they stopped for stays pending, reported when they are next resumed.
+  void enter_non_stop();
   // The breakpoint layer took an int3 out of memory: a thread running meanwhile may have
   // executed it already, and its trap is rewound silently when it arrives.
   void site_removed(std::uint64_t address);

@@ -764,6 +764,24 @@ class MiSession:
                     return record
             self._take(self._next_line(deadline))
 
+    def take_async(self, cls, kind="*", wait=0.05):
+        """Reads what GDB prints within WAIT seconds (no more once it falls silent) and returns
+        (and consumes) every async record of class CLS seen so far, oldest first. For driving
+        several sessions at once without blocking on one."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                raise MiError(f"GDB exited\n{self.describe()}")
+            self.transcript.append(line)
+            self._take(line)
+        taken = [record for _, record in self.pending if record.kind == kind and record.cls == cls]
+        self.pending = [(n, r) for n, r in self.pending if not (r.kind == kind and r.cls == cls)]
+        return taken
+
     def records(self, cls, kind="="):
         """All async records of class CLS seen so far (e.g. "thread-group-started")."""
         return [record for _, record in self.pending if record.kind == kind

@@ -44,6 +44,9 @@ void handle_vrun(Session& session, std::string_view packet) {
     if (argv.empty()) argv.push_back(last);
     else argv.front() = last;
   }
+  if (server.others_debug(session))
+    return session.reply_error(1, "another client debugs process " + std::to_string(session.debuggee()->pid()) +
+                                      ": attach to it to join, or end it there first");
   try {
     server.start_program(argv);
   } catch (const std::exception& error) {
@@ -70,10 +73,14 @@ void handle_vattach(Session& session, std::string_view packet) {
   // A process the stub already debugs (for another client): this client joins it.
   if (Debuggee* target = session.debuggee(); target && !target->gone() && target->pid() == pid) {
     std::fprintf(stderr, "Joining the debugging of process %d\n", pid);
+    session.server().join_process(session);
     if (session.non_stop) return session.reply_ok();  // GDB stops the threads it wants with vCont;t
     if (!session.server().report_status(session)) session.reply_stop(target->last_stop());
     return;
   }
+  if (session.server().others_debug(session))
+    return session.reply_error(1, "another client debugs process " + std::to_string(session.debuggee()->pid()) +
+                                      " and the stub serves one process at a time");
   try {
     session.server().attach_process(pid);
   } catch (const std::exception& error) {

@@ -42,8 +42,8 @@ Debuggee& require_process(Session& session) {
 
 void handle_last_stop(Session& session, std::string_view) {
   Debuggee* target = session.debuggee();
-  if (!target) {
-    // --multi before `run`: nothing has lived yet.
+  if (!target || !session.joined) {
+    // --multi before `run`, or before this client attached to the process another debugs.
     session.reply(session.non_stop ? "OK" : "W00");
     return;
   }

@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "rsp/framing.h"
 #include "stub/debug_log.h"
 #include "stub/handlers.h"
 #include "stub/rendezvous.h"
@@ -104,8 +103,11 @@ void Server::accept_from(Listener& listener, bool keep_listening) {
       if (!listener.is_stdio()) std::fprintf(stderr, "Remote debugging from %s\n", stream->describe_peer().c_str());
       auto session = std::make_unique<Session>(*this, std::move(stream), next_session_id_++);
       Session& started = *session;
+      // Extended remote: a client that comes while another debugs the process sees no process
+      // until it attaches to it.
+      started.joined = !(options_.multi && debuggee_ && !debuggee_->gone() && !sessions_.empty());
       sessions_.push_back(std::move(session));
-      multiplex_if_shared();
+      if (started.joined) multiplex_if_shared(&started);
       started.start();
     }
     if (keep_listening && !exiting_) accept_from(listener, keep_listening);
@@ -128,21 +130,42 @@ void Server::refuse(std::unique_ptr<ByteStream> stream, const std::string& why) 
   std::string message = "xolstub: refused a client from " + stream->describe_peer() + ": " + why;
   std::fprintf(stderr, "%s\n", message.c_str());
   debug_event(message);
-  stream->write(rsp::frame_packet("E." + message));
-  stream->close_after_writes();
+  auto session = std::make_unique<Session>(*this, std::move(stream), next_session_id_++);
+  session->refuse(message);
+  Session& started = *session;
+  refused_.push_back(std::move(session));
+  started.start();
 }
 
 std::vector<Session*> Server::session_list() {
   std::vector<Session*> list;
-  for (auto& session : sessions_) list.push_back(session.get());
+  for (auto& session : sessions_)
+    if (session->joined) list.push_back(session.get());
   return list;
 }
 
-void Server::multiplex_if_shared() {
-  if (multiplexer_ || sessions_.size() < 2 || !debuggee_ || debuggee_->gone()) return;
+// The clients that were there keep what they see; a newcomer starts with nothing held, and its
+// `?` (all-stop) stops every thread for it.
+void Server::multiplex_if_shared(Session* newcomer) {
+  if (multiplexer_ || session_list().size() < 2 || !debuggee_ || debuggee_->gone()) return;
   multiplexer_ = std::make_unique<ClientMultiplexer>(*debuggee_, [this] { return session_list(); });
-  for (auto& session : sessions_) multiplexer_->adopt(*session);
+  for (Session* session : session_list())
+    if (session != newcomer) multiplexer_->adopt(*session);
   multiplexer_->update_pass_signals();
+}
+
+void Server::join_process(Session& session) {
+  if (session.joined) return;
+  session.joined = true;
+  multiplex_if_shared(&session);
+  if (multiplexer_) multiplexer_->update_pass_signals();
+  update_thread_events();
+}
+
+bool Server::others_debug(const Session& session) const {
+  if (!debuggee_ || debuggee_->gone()) return false;
+  return std::any_of(sessions_.begin(), sessions_.end(),
+                     [&](const auto& other) { return other.get() != &session && other->joined; });
 }
 
 void Server::watch_signals() {
@@ -304,7 +327,7 @@ void Server::apply_modes() {
 }
 
 void Server::update_thread_events() {
-  bool wanted = std::any_of(sessions_.begin(), sessions_.end(), [](const auto& session) { return session->thread_events; });
+  bool wanted = std::any_of(sessions_.begin(), sessions_.end(), [](const auto& session) { return session->joined && session->thread_events; });
   if (debuggee_ && !debuggee_->gone()) debuggee_->inferior().report_thread_events = wanted;
 }
 
@@ -365,6 +388,10 @@ void Server::request_exit() {
 void Server::session_ended(Session& ended) {
   // The session is still on the stack of its own read handler: let it go afterwards.
   asio::post(io_, [this, &ended] {
+    if (ended.refused()) {
+      std::erase_if(refused_, [&](const auto& session) { return session.get() == &ended; });
+      return;
+    }
     bool process_alive = debuggee_ && !debuggee_->gone();
     // What the client set goes with it: no int3 of its stays for the next client to trip on.
     try {
@@ -414,6 +441,7 @@ void Server::shutdown() {
     }
   }
   for (auto& session : sessions_) session->finish();
+  for (auto& session : refused_) session->finish();
   std::error_code ignored;
   child_signals_.cancel(ignored);
   stop_signals_.cancel(ignored);

@@ -52,6 +52,10 @@ public:
   // D while other clients debug the process: only this client lets go (true). False when it is
   // the only one: the process is detached.
   bool leave_process(Session& session);
+  // vAttach by a --multi client to the process another client debugs: it joins.
+  void join_process(Session& session);
+  // Another client debugs the live process (a vRun would take it away from them).
+  bool others_debug(const Session& session) const;
   // Extended remote (vRun, R, vAttach): replaces whatever process there was. Throw
   // threads::LaunchError / std::runtime_error with a message for the client.
   void start_program(std::vector<std::string> argv);
@@ -74,7 +78,7 @@ private:
   void open_rendezvous();
   void refuse(std::unique_ptr<ByteStream> stream, const std::string& why);
   // Several clients on one live process: the multiplexer takes over (docs/multi-client.md).
-  void multiplex_if_shared();
+  void multiplex_if_shared(Session* newcomer = nullptr);
   std::vector<Session*> session_list();
   void watch_signals();
   void watch_child_signals();
@@ -98,6 +102,7 @@ private:
   std::unique_ptr<Debuggee> debuggee_;
   std::unique_ptr<ClientMultiplexer> multiplexer_;  // while several clients share the process
   std::vector<std::unique_ptr<Session>> sessions_;
+  std::vector<std::unique_ptr<Session>> refused_;  // beyond --max-clients: told why, then let go
   int next_session_id_ = 1;
   // The process died while every client thought it stopped (killed from outside): the next
   // resume hears of it at once.

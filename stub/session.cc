@@ -51,6 +51,7 @@ void Session::handle(const rsp::InputEvent& event) {
   case Kind::packet: {
     if (event.kind == Kind::packet) debug_packet(tag() + "<- $" + printable(event.payload));
     if (!no_ack) send_raw("+");
+    if (!refusal_.empty()) return reply("E." + refusal_);
     try {
       if (!server_.dispatcher().dispatch(*this, event.payload)) {
         debug_packet("   unknown packet, empty reply");

@@ -60,6 +60,10 @@ public:
   std::set<pid_t> unacknowledged_threads() const;
   // Closes once the last reply is out (after `monitor exit`, D or k with --once).
   void finish();
+  // A client the stub cannot serve: every packet it sends is answered `E.WHY` (GDB shows it as
+  // "Remote failure reply" and gives up), until it goes away.
+  void refuse(std::string why) { refusal_ = std::move(why); }
+  bool refused() const { return !refusal_.empty(); }
 
   Server& server() { return server_; }
   Debuggee* debuggee();
@@ -68,6 +72,9 @@ public:
 
   ClientFeatures client;
   bool no_ack = false;
+  // Debugs the current process. False for a --multi client that arrived while another debugs
+  // it, until it attaches to it (vAttach) and joins.
+  bool joined = true;
   bool non_stop = false;                // QNonStop:1
   bool thread_events = false;           // QThreadEvents:1
   std::set<int> pass_signals;           // QPassSignals (host signal numbers)
@@ -102,6 +109,7 @@ private:
   std::deque<QueuedStop> stop_queue_;  // the front one has been notified
   HostIo host_io_;
   bool finished_ = false;
+  std::string refusal_;
 };
 
 } // namespace xolstub::stub

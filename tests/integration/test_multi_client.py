@@ -176,6 +176,38 @@ class MultiClientTest(DebugTestCase):
             total = ROUNDS * 2 * THREADS
             self.assertIn(f"alpha={total} beta={total}", server.output())
 
+    def test_a_leaving_client_takes_its_watchpoints_with_it(self):
+        with Server.launch("shared_work", [ROUNDS], once=False, options=DEBUG) as server:
+            alice, bob, _ = self.start_pair(server, alpha=False)
+            alice.mi.console("interrupt")
+            alice.mi.wait_async("stopped")
+            # A watches a variable nothing writes: its debug register stays set while it runs
+            # (an all-stop GDB takes its watchpoints out whenever it stops).
+            alice.mi.command("-break-watch hold_main", expect="done")
+            alice.mi.command("-exec-continue", expect="running")
+            seen = bob.hits.get("beta", 0)
+            while bob.hits.get("beta", 0) < seen + 4:
+                bob.serve()
+            # A dies: no z2 for its watchpoint, just a dropped connection.
+            kill_group(alice.mi.proc)
+            # The debug registers are A's no longer: a new client gets all four of them.
+            carol = MiSession()
+            self.addCleanup(carol.close)
+            connect(carol, server, non_stop=False)
+            for watched in ("totals[0]", "totals[1]", "totals[2]", "rounds"):
+                carol.command(f"-break-watch {watched}", expect="done")
+            carol.command("-exec-continue", expect="running")
+            deadline = time.monotonic() + TIMEOUT
+            stops = []
+            while not stops and time.monotonic() < deadline:
+                stops = carol.take_async("stopped", wait=0.02)
+                bob.serve()
+            self.assertEqual(stops[0]["reason"], "watchpoint-trigger", carol.describe())
+            carol.command("-break-delete", expect="done")
+            carol.command("-target-disconnect", expect="done")
+            self.serve_until_exit(bob)
+            self.assertEqual(bob.hits, {"beta": ROUNDS * THREADS}, bob.mi.describe())
+
     def test_a_third_client_joins_reads_and_leaves(self):
         with Server.launch("shared_work", [ROUNDS], once=False, options=DEBUG) as server:
             alice, bob, _ = self.start_pair(server)

@@ -125,6 +125,12 @@ std::vector<Session*> ClientMultiplexer::audience(const StopReport& stop, Thread
         add(session);
     }
     break;
+  case Reason::syscall_entry:
+  case Reason::syscall_return:
+    for (Session* session : sessions_())
+      if (session->catch_syscalls && (session->catch_syscalls->empty() || session->catch_syscalls->count(stop.syscall_number)))
+        add(session);
+    break;
   case Reason::thread_created:
   case Reason::thread_exited:
     for (Session* session : sessions_())

@@ -19,11 +19,6 @@ std::string decode_hex_text(std::string_view hex, const char* what) {
   return std::string(bytes->begin(), bytes->end());
 }
 
-std::string_view after_colon(std::string_view packet) {
-  auto colon = packet.find(':');
-  return colon == std::string_view::npos ? std::string_view() : packet.substr(colon + 1);
-}
-
 // The new process's first stop; its thread is the general thread in non-stop too (GDB asks
 // which is the main thread of the new inferior next).
 void reply_with_new_process(Session& session) {

@@ -141,6 +141,23 @@ void handle_program_signals(Session& session, std::string_view packet) {
   session.reply_ok();
 }
 
+// QCatchSyscalls:0, or QCatchSyscalls:1[;SYSNO]... (hex; none listed: every system call).
+void handle_catch_syscalls(Session& session, std::string_view packet) {
+  std::string_view body = after_colon(packet);
+  if (body == "0") {
+    session.catch_syscalls.reset();
+  } else if (body.starts_with("1")) {
+    std::set<long> numbers;
+    for (auto field : split(body.substr(1), ';'))
+      if (!field.empty()) numbers.insert(static_cast<long>(require_hex(field, "system call number")));
+    session.catch_syscalls = std::move(numbers);
+  } else {
+    return session.reply_error(1, "malformed QCatchSyscalls: want 0, or 1 and the system call numbers");
+  }
+  session.server().update_catch_syscalls();
+  session.reply_ok();
+}
+
 } // namespace
 
 void register_query_handlers(Dispatcher& dispatcher) {
@@ -157,6 +174,7 @@ void register_query_handlers(Dispatcher& dispatcher) {
   dispatcher.add("qSymbol", [](Session& session, std::string_view) { session.reply_ok(); });
   dispatcher.add("QPassSignals", handle_pass_signals, {"QPassSignals+"});
   dispatcher.add("QProgramSignals", handle_program_signals, {"QProgramSignals+"});
+  dispatcher.add("QCatchSyscalls", handle_catch_syscalls, {"QCatchSyscalls+"});
 }
 
 } // namespace xolstub::stub

@@ -31,4 +31,9 @@ std::uint64_t require_hex(std::string_view text, const char* what) {
   throw std::invalid_argument(std::string("malformed ") + what + ": \"" + std::string(text) + "\"");
 }
 
+std::string_view after_colon(std::string_view packet) {
+  auto colon = packet.find(':');
+  return colon == std::string_view::npos ? std::string_view() : packet.substr(colon + 1);
+}
+
 } // namespace xolstub::stub

@@ -323,12 +323,27 @@ void Server::apply_modes() {
   multiplexer_.reset();
   multiplex_if_shared();
   update_thread_events();
+  update_catch_syscalls();
   open_rendezvous();
 }
 
 void Server::update_thread_events() {
   bool wanted = std::any_of(sessions_.begin(), sessions_.end(), [](const auto& session) { return session->joined && session->thread_events; });
   if (debuggee_ && !debuggee_->gone()) debuggee_->inferior().report_thread_events = wanted;
+}
+
+void Server::update_catch_syscalls() {
+  if (!debuggee_ || debuggee_->gone()) return;
+  std::optional<std::set<long>> wanted;
+  bool every_call = false;  // one client catching every call makes the inferior stop at each
+  for (Session* session : session_list()) {
+    if (!session->catch_syscalls) continue;
+    if (!wanted) wanted.emplace();
+    every_call = every_call || session->catch_syscalls->empty();
+    wanted->insert(session->catch_syscalls->begin(), session->catch_syscalls->end());
+  }
+  if (every_call) wanted->clear();
+  debuggee_->inferior().catch_syscalls = wanted;
 }
 
 void Server::kill_process(Session* killer) {

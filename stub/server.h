@@ -44,6 +44,8 @@ public:
   bool report_status(Session& session);
   // QThreadEvents from any client: the inferior reports thread creation and exit.
   void update_thread_events();
+  // QCatchSyscalls from any client: the inferior stops at the system calls any client catches.
+  void update_catch_syscalls();
   // QPassSignals from a client: the inferior passes silently what every client passes.
   void update_pass_signals(Session& session);
   // k / vKill from `killer` (null: the stub itself); every other client hears of the exit.

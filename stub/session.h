@@ -78,6 +78,8 @@ public:
   bool non_stop = false;                // QNonStop:1
   bool thread_events = false;           // QThreadEvents:1
   std::set<int> pass_signals;           // QPassSignals (host signal numbers)
+  // QCatchSyscalls: nullopt, off; an empty set, every system call.
+  std::optional<std::set<long>> catch_syscalls;
   bool waiting_for_stop = false;
   ThreadId general_thread;              // Hg: registers and memory
   ThreadId continue_thread{-1, -1};     // Hc: the old c/s packets

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <utility>
 
+#include "threads/attach_diagnosis.h"
 #include "threads/event_log.h"
 #include "threads/proc_info.h"
 #include "threads/ptrace_ops.h"
@@ -42,8 +43,12 @@ std::unique_ptr<Inferior> Inferior::attach(pid_t pid) {
         ptrace_seize(tid, default_ptrace_options(false));
       } catch (const PtraceError& error) {
         if (error.error() == ESRCH) continue;  // exited meanwhile
-        if (tid == pid)
-          throw std::runtime_error("Cannot attach to process " + std::to_string(pid) + ": " + error.what());
+        if (tid == pid) {
+          // The bare errno leaves the user guessing; say why, from /proc, when it can be told.
+          std::string why = explain_attach_failure(pid, error.error());
+          throw std::runtime_error("Cannot attach to process " + std::to_string(pid) + ": " + error.what() +
+                                   (why.empty() ? "" : ". " + why));
+        }
         continue;
       }
       ptrace_interrupt(tid);
@@ -105,8 +110,11 @@ void Inferior::resume_thread(Thread& thread, bool step, int signal) {
   }
   thread.in_signal_delivery_stop = false;
   try {
+    // Out of line, a system call would stop with the PC in a slot: a slot runs plainly.
     if (step)
       ptrace_step(thread.tid, signal);
+    else if (catch_syscalls && !thread.in_step_over)
+      ptrace_syscall(thread.tid, signal);
     else
       ptrace_cont(thread.tid, signal);
   } catch (const PtraceError& error) {
@@ -752,6 +760,23 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     return keep_running_or_report(threads_.at(pid_));
 
   case WaitEvent::Kind::syscall_stop:
+    if (auto call = ptrace_syscall_stop(tid)) {
+      if (call->entry) thread->syscall_number = call->number;
+      long number = call->entry ? call->number : std::exchange(thread->syscall_number, -1);
+      // An exit whose entry we did not see (the execve a launched program stopped in): the
+      // kernel keeps the call's number in orig_rax until the return.
+      if (number < 0) {
+        std::uint64_t orig = 0;
+        auto bytes = thread->registers().read(RegisterLayout::orig_rax);
+        std::memcpy(&orig, bytes.data(), std::min(bytes.size(), sizeof orig));
+        number = static_cast<long>(orig);
+      }
+      if (catch_syscalls && (catch_syscalls->empty() || catch_syscalls->count(number))) {
+        StopReport stop{call->entry ? StopReport::Reason::syscall_entry : StopReport::Reason::syscall_return, tid, SIGTRAP};
+        stop.syscall_number = number;
+        return report(*thread, stop);
+      }
+    }
     return keep_running_or_report(*thread);
 
   case WaitEvent::Kind::trap_stop:

@@ -76,6 +76,9 @@ public:
   std::function<void(Thread& child, const ProcessMemory& child_memory)> on_fork_child;
   // Signals delivered to the program without stopping it (QPassSignals).
   std::set<int> pass_signals;
+  // System calls whose entry and return stop the thread (QCatchSyscalls): nullopt, none; an
+  // empty set, every one.
+  std::optional<std::set<long>> catch_syscalls;
 
   // The hardware breakpoints and watchpoints every thread has, new ones included. Throws
   // DebugRegisterError when they do not fit the debug registers (nothing changes then).

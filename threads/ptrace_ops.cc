@@ -36,6 +36,17 @@ void ptrace_cont(pid_t tid, int signal) {
 void ptrace_step(pid_t tid, int signal) {
   check(ptrace(PTRACE_SINGLESTEP, tid, nullptr, static_cast<long>(signal)), "PTRACE_SINGLESTEP", tid);
 }
+void ptrace_syscall(pid_t tid, int signal) {
+  check(ptrace(PTRACE_SYSCALL, tid, nullptr, static_cast<long>(signal)), "PTRACE_SYSCALL", tid);
+}
+std::optional<SyscallStop> ptrace_syscall_stop(pid_t tid) {
+  __ptrace_syscall_info info{};
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, tid, sizeof info, &info) <= 0) return std::nullopt;
+  if (info.op == PTRACE_SYSCALL_INFO_ENTRY) return SyscallStop{true, static_cast<long>(info.entry.nr)};
+  // The exit does not say which call it was; the entry before it did (Thread::syscall_number).
+  if (info.op == PTRACE_SYSCALL_INFO_EXIT) return SyscallStop{false, -1};
+  return std::nullopt;
+}
 void ptrace_detach(pid_t tid, int signal) {
   check(ptrace(PTRACE_DETACH, tid, nullptr, static_cast<long>(signal)), "PTRACE_DETACH", tid);
 }

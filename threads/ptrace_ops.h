@@ -3,6 +3,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -26,6 +27,12 @@ void ptrace_seize(pid_t tid, long options);
 void ptrace_interrupt(pid_t tid);
 void ptrace_cont(pid_t tid, int signal);
 void ptrace_step(pid_t tid, int signal);
+// PTRACE_SYSCALL: runs until the next system call entry or exit (QCatchSyscalls).
+void ptrace_syscall(pid_t tid, int signal);
+// PTRACE_GET_SYSCALL_INFO in a syscall stop: the system call number, and whether this is its
+// entry (true) or its exit. Nullopt when the stop is neither.
+struct SyscallStop { bool entry; long number; };
+std::optional<SyscallStop> ptrace_syscall_stop(pid_t tid);
 void ptrace_detach(pid_t tid, int signal);
 unsigned long ptrace_event_message(pid_t tid);
 // False when the thread is not in a signal-delivery-stop (no siginfo to read).

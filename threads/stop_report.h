@@ -22,6 +22,9 @@ struct StopReport {
     thread_created,  // a new thread, stopped at its start (thread events asked for)
     thread_exited,   // a thread (not the last) exited with `exit_status` (thread events asked for)
     no_resumed,      // nothing is left running that could report anything
+    // QCatchSyscalls: a system call `syscall_number` is entered or has returned.
+    syscall_entry,
+    syscall_return,
   };
   Reason reason;
   pid_t tid = 0;
@@ -29,6 +32,7 @@ struct StopReport {
   int exit_status = 0;
   std::uint64_t address = 0;  // the breakpoint or watched address
   HardwareKind watch_kind = HardwareKind::write;
+  long syscall_number = -1;
 
   bool process_gone() const { return reason == Reason::exited || reason == Reason::killed; }
   const char* reason_name() const {
@@ -44,6 +48,8 @@ struct StopReport {
     case Reason::thread_created: return "thread created";
     case Reason::thread_exited: return "thread exited";
     case Reason::no_resumed: return "no thread resumed";
+    case Reason::syscall_entry: return "syscall entry";
+    case Reason::syscall_return: return "syscall return";
     }
     return "?";
   }

@@ -57,6 +57,7 @@ struct Thread {
   // ignores the signal argument, so it is sent with tgkill and delivered when it arrives.
   bool in_signal_delivery_stop = false;
   int injected_signal = 0;
+  long syscall_number = -1;  // the system call it last entered (its exit stop does not say)
   // Breakpoints removed while this thread ran: a trap from one of them may still be on its
   // way, and is rewound silently at the thread's next stop.
   std::set<std::uint64_t> removed_while_running;

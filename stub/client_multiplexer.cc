@@ -125,6 +125,10 @@ std::vector<Session*> ClientMultiplexer::audience(const StopReport& stop, Thread
         add(session);
     }
     break;
+  case Reason::exec:
+    for (Session* session : sessions_())
+      if (session->client.exec_events) add(session);
+    break;
   case Reason::syscall_entry:
   case Reason::syscall_return:
     for (Session* session : sessions_())

@@ -23,7 +23,9 @@ void handle_qsupported(Session& session, std::string_view packet) {
     if (feature == "hwbreak+") client.hwbreak = true;
     if (feature == "vContSupported+") client.vcont_supported = true;
     if (feature == "no-resumed+") client.no_resumed = true;
+    if (feature == "exec-events+") client.exec_events = true;
   }
+  session.server().update_thread_events();
   std::string reply = "PacketSize=" + rsp::hex_number(Session::packet_size);
   for (const auto& feature : session.server().dispatcher().features()) reply += ";" + feature;
   session.reply(reply);
@@ -164,6 +166,7 @@ void register_query_handlers(Dispatcher& dispatcher) {
   dispatcher.add("qSupported", handle_qsupported);
   dispatcher.add("QStartNoAckMode", handle_start_no_ack, {"QStartNoAckMode+"});
   dispatcher.add_feature("multiprocess+");
+  dispatcher.add_feature("exec-events+");
   dispatcher.add("?", handle_last_stop);
   dispatcher.add("H", handle_set_thread);
   dispatcher.add("T", handle_thread_alive);

@@ -328,8 +328,12 @@ void Server::apply_modes() {
 }
 
 void Server::update_thread_events() {
-  bool wanted = std::any_of(sessions_.begin(), sessions_.end(), [](const auto& session) { return session->joined && session->thread_events; });
-  if (debuggee_ && !debuggee_->gone()) debuggee_->inferior().report_thread_events = wanted;
+  auto any = [&](auto wants) {
+    return std::any_of(sessions_.begin(), sessions_.end(), [&](const auto& session) { return session->joined && wants(*session); });
+  };
+  if (!debuggee_ || debuggee_->gone()) return;
+  debuggee_->inferior().report_thread_events = any([](const Session& session) { return session.thread_events; });
+  debuggee_->inferior().report_exec = any([](const Session& session) { return session.client.exec_events; });
 }
 
 void Server::update_catch_syscalls() {

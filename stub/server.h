@@ -42,7 +42,8 @@ public:
   void stop_threads(Session& session, pid_t tid);
   // `?` when several clients share the process (true: answered); false: answer as usual.
   bool report_status(Session& session);
-  // QThreadEvents from any client: the inferior reports thread creation and exit.
+  // QThreadEvents (or exec-events+) from any client: the inferior reports thread creation and
+  // exit (or exec).
   void update_thread_events();
   // QCatchSyscalls from any client: the inferior stops at the system calls any client catches.
   void update_catch_syscalls();

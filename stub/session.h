@@ -29,6 +29,7 @@ struct ClientFeatures {
   bool hwbreak = false;
   bool vcont_supported = false;
   bool no_resumed = false;
+  bool exec_events = false;
 };
 
 class Session {

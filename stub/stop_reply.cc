@@ -45,6 +45,7 @@ std::string format_stop_reply(const threads::StopReport& stop, Session& session)
     reply += "thread:" + format_thread_id(target.pid(), stop.tid, session.client.multiprocess) + ";";
   if (auto core = threads::thread_core(target.pid(), stop.tid)) reply += "core:" + rsp::hex_number(*core) + ";";
   if (stop.reason == Reason::breakpoint && session.client.swbreak) reply += "swbreak:;";
+  if (stop.reason == Reason::exec) reply += "exec:" + rsp::to_hex(threads::executable_path(target.pid())) + ";";
   if (stop.reason == Reason::syscall_entry || stop.reason == Reason::syscall_return)
     reply += std::string(stop.reason == Reason::syscall_entry ? "syscall_entry:" : "syscall_return:") +
              rsp::hex_number(static_cast<std::uint64_t>(stop.syscall_number)) + ";";

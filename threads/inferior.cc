@@ -757,6 +757,7 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     hardware_points_.clear();  // exec cleared the debug registers
     debug_image_ = {};
     if (on_exec) on_exec();
+    if (report_exec) return report(threads_.at(pid_), StopReport{StopReport::Reason::exec, pid_, SIGTRAP});
     return keep_running_or_report(threads_.at(pid_));
 
   case WaitEvent::Kind::syscall_stop:

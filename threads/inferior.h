@@ -91,6 +91,8 @@ public:
   // Non-stop: a new thread stops and is reported (thread_created) until the client resumes it,
   // and a thread's exit is reported (thread_exited). QThreadEvents.
   bool report_thread_events = false;
+  // exec-events+: an exec is reported (Reason::exec) instead of the new program running on.
+  bool report_exec = false;
 
   // Resumes the threads the requests name. All-stop: when a thread about to run already has a
   // pending event, nothing runs and that event is returned to be reported at once. Non-stop:

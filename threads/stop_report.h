@@ -22,6 +22,7 @@ struct StopReport {
     thread_created,  // a new thread, stopped at its start (thread events asked for)
     thread_exited,   // a thread (not the last) exited with `exit_status` (thread events asked for)
     no_resumed,      // nothing is left running that could report anything
+    exec,          // the process ran a new program (exec events asked for); tid is the pid
     // QCatchSyscalls: a system call `syscall_number` is entered or has returned.
     syscall_entry,
     syscall_return,
@@ -48,6 +49,7 @@ struct StopReport {
     case Reason::thread_created: return "thread created";
     case Reason::thread_exited: return "thread exited";
     case Reason::no_resumed: return "no thread resumed";
+    case Reason::exec: return "exec";
     case Reason::syscall_entry: return "syscall entry";
     case Reason::syscall_return: return "syscall return";
     }

@@ -1,10 +1,12 @@
 // qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH for the objects GDB reads at connection and at every
 // library event: the target description, auxv, the executable's name, the shared library
-// list and the thread list (with names).
+// list and the thread list (with names); and `info os`'s osdata tables.
+#include "rsp/escape.h"
 #include "rsp/hex.h"
 #include "stub/debuggee.h"
 #include "stub/handlers.h"
 #include "stub/library_list.h"
+#include "stub/osdata.h"
 #include "stub/packet_args.h"
 #include "stub/session.h"
 #include "stub/target_description.h"
@@ -81,12 +83,43 @@ std::optional<std::string> read_object(Session& session, const XferRequest& requ
     return format_svr4_library_list(*list, *annex);
   }
   if (request.object == "threads") return threads_document(session);
+  if (request.object == "siginfo") {
+    // The signal of the general thread's stop: GDB's $_siginfo.
+    Debuggee& target = require_process(session);
+    auto info = target.inferior().read_siginfo(session.selected_thread());
+    if (!info) throw std::runtime_error("thread " + std::to_string(session.selected_thread()) + " did not stop for a signal");
+    return info;
+  }
+  if (request.object == "osdata") {
+    // The tables describe the whole machine, so no process is needed (`info os` works under
+    // --multi before `run`). An unknown type is an empty object, not an unsupported one, as
+    // gdbserver answers it: GDB then says "Wrong osdata type?".
+    return osdata_xml(request.annex).value_or(std::string());
+  }
   return std::nullopt;
 }
 
+// qXfer:siginfo:write::OFFSET:DATA (binary): GDB's `set $_siginfo...`; the reply is how many
+// bytes were written.
+void handle_siginfo_write(Session& session, std::string_view packet) {
+  std::string_view rest = packet.substr(std::string_view("qXfer:siginfo:write:").size());
+  auto annex_end = rest.find(':');
+  auto offset_end = annex_end == std::string_view::npos ? annex_end : rest.find(':', annex_end + 1);
+  if (offset_end == std::string_view::npos) return session.reply_error(1, "malformed qXfer:siginfo:write");
+  std::uint64_t offset = require_hex(rest.substr(annex_end + 1, offset_end - annex_end - 1), "siginfo offset");
+  auto bytes = rsp::unescape_binary(rest.substr(offset_end + 1));
+  if (!bytes) return session.reply_error(1, "qXfer:siginfo:write: bad binary data");
+  Debuggee& target = require_process(session);
+  target.inferior().write_siginfo(session.selected_thread(), offset,
+                                  std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+  session.xfer_snapshots.erase("siginfo:");
+  session.reply(rsp::hex_number(bytes->size()));
+}
+
 void handle_xfer(Session& session, std::string_view packet) {
+  if (packet.starts_with("qXfer:siginfo:write:")) return handle_siginfo_write(session, packet);
   auto request = parse_xfer(packet);
-  if (!request) return session.reply("");  // writes and unknown forms: not supported
+  if (!request) return session.reply("");  // other writes and unknown forms: not supported
   std::string key = std::string(request->object) + ":" + std::string(request->annex);
   auto snapshot = session.xfer_snapshots.find(key);
   if (request->offset == 0 || snapshot == session.xfer_snapshots.end()) {
@@ -102,7 +135,8 @@ void handle_xfer(Session& session, std::string_view packet) {
 void register_xfer_handlers(Dispatcher& dispatcher) {
   dispatcher.add("qXfer", handle_xfer,
                  {"qXfer:features:read+", "qXfer:auxv:read+", "qXfer:exec-file:read+",
-                  "qXfer:libraries-svr4:read+", "augmented-libraries-svr4-read+", "qXfer:threads:read+"});
+                  "qXfer:libraries-svr4:read+", "augmented-libraries-svr4-read+", "qXfer:threads:read+",
+                  "qXfer:osdata:read+", "qXfer:siginfo:read+", "qXfer:siginfo:write+"});
 }
 
 } // namespace xolstub::stub

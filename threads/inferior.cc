@@ -830,6 +830,22 @@ std::optional<StopReport> Inferior::thread_gone(pid_t tid, int status, bool anno
   return std::nullopt;
 }
 
+std::optional<std::string> Inferior::read_siginfo(pid_t tid) {
+  siginfo_t info{};
+  if (!find_thread(tid) || !ptrace_siginfo(tid, &info)) return std::nullopt;
+  return std::string(reinterpret_cast<const char*>(&info), sizeof info);
+}
+
+void Inferior::write_siginfo(pid_t tid, std::uint64_t offset, std::string_view bytes) {
+  auto current = read_siginfo(tid);
+  if (!current) throw std::runtime_error("thread " + std::to_string(tid) + " has no signal to change");
+  if (offset > current->size() || bytes.size() > current->size() - offset)
+    throw std::runtime_error("siginfo is " + std::to_string(current->size()) + " bytes; cannot write " +
+                             std::to_string(bytes.size()) + " at offset " + std::to_string(offset));
+  current->replace(offset, bytes.size(), bytes);
+  ptrace_set_siginfo(tid, current->data());
+}
+
 void Inferior::kill() {
   if (gone_) return;
   let_vfork_children_go();

@@ -127,6 +127,13 @@ public:
   // stopped while the others were parked for an in-place step-over). Read after each call.
   std::vector<StopReport> take_reports() { return std::exchange(queued_reports_, {}); }
 
+  // qXfer:siginfo: the siginfo_t of a stopped thread's current stop, as the kernel has it (the
+  // signal it would get if resumed now); nullopt when its stop carries none. Writing changes
+  // it (GDB's `set $_siginfo...`), for the signal the thread is resumed with. Throws
+  // PtraceError.
+  std::optional<std::string> read_siginfo(pid_t tid);
+  void write_siginfo(pid_t tid, std::uint64_t offset, std::string_view bytes);
+
   // Kills the process and reaps it.
   void kill();
   // Stops every thread and waits until they are (detach, shutdown).

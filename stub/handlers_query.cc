@@ -60,7 +60,8 @@ bool thread_exists(Session& session, const ThreadId& id) {
   if (!target || target->gone()) return false;
   if (id.pid > 0 && id.pid != target->pid()) return false;
   if (id.tid == ThreadId::all || id.tid == ThreadId::any) return true;
-  return target->inferior().find_thread(id.tid) != nullptr;
+  const threads::Thread* thread = target->inferior().find_thread(id.tid);
+  return thread && !thread->zombie;
 }
 
 void handle_set_thread(Session& session, std::string_view packet) {
@@ -111,7 +112,7 @@ void handle_first_thread_info(Session& session, std::string_view) {
   session.thread_list.clear();
   if (Debuggee* target = session.debuggee(); target && !target->gone())
     for (const auto& [tid, thread] : target->inferior().threads())
-      session.thread_list.push_back(format_thread_id(target->pid(), tid, session.client.multiprocess));
+      if (!thread.zombie) session.thread_list.push_back(format_thread_id(target->pid(), tid, session.client.multiprocess));
   send_thread_list_piece(session);
 }
 

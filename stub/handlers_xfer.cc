@@ -46,6 +46,7 @@ std::string threads_document(Session& session) {
   Debuggee& target = require_process(session);
   std::string xml = "<?xml version=\"1.0\"?>\n<threads>\n";
   for (const auto& [tid, thread] : target.inferior().threads()) {
+    if (thread.zombie) continue;  // exited; only its process's exit is left to report
     xml += "<thread id=\"" + format_thread_id(target.pid(), tid, session.client.multiprocess) + "\"";
     if (auto core = threads::thread_core(target.pid(), tid)) xml += " core=\"" + std::to_string(*core) + "\"";
     xml += " name=\"" + xml_escape(threads::thread_name(target.pid(), tid)) + "\"/>\n";

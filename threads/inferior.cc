@@ -468,6 +468,11 @@ void Inferior::request_client_stop(Thread& thread, int signal) {
   thread.client_stop = true;
   thread.stop_signal = signal;
   if (thread.state == Thread::State::starting || thread.stop_requested) return;  // its stop is coming
+  if (thread.zombie || thread_is_zombie(pid_, thread.tid)) {  // never stops: nothing waits for it
+    thread.zombie = true;
+    thread.state = Thread::State::stopped;
+    return;
+  }
   try {
     log_event("PTRACE_INTERRUPT thread " + std::to_string(thread.tid) + " (the client stops it)");
     ptrace_interrupt(thread.tid);
@@ -492,6 +497,12 @@ void Inferior::site_removed(std::uint64_t address) {
 void Inferior::stop_all_running() {
   for (auto& [tid, thread] : threads_) {
     if (thread.state != Thread::State::running || thread.stop_requested) continue;
+    if (thread.zombie || thread_is_zombie(pid_, tid)) {
+      log_event("thread " + std::to_string(tid) + " has exited (a zombie leader): not waited for");
+      thread.zombie = true;
+      thread.state = Thread::State::stopped;
+      continue;
+    }
     try {
       log_event("PTRACE_INTERRUPT thread " + std::to_string(tid));
       ptrace_interrupt(tid);
@@ -510,7 +521,9 @@ std::optional<StopReport> Inferior::interrupt() {
     // program's SIGINT would be reported; nothing else stops.
     Thread* chosen = nullptr;
     for (auto& [tid, thread] : threads_)
-      if (thread.state == Thread::State::running && !thread.client_stop && (!chosen || tid == pid_)) chosen = &thread;
+      if (thread.state == Thread::State::running && !thread.client_stop && !thread.zombie &&
+          !thread_is_zombie(pid_, tid) && (!chosen || tid == pid_))
+        chosen = &thread;
     if (chosen) request_client_stop(*chosen, SIGINT);
     return std::nullopt;
   }
@@ -522,7 +535,9 @@ std::optional<StopReport> Inferior::interrupt() {
     // the resumed one is), so the client's view of who was stopped is right.
     interrupted_tid_ = 0;
     for (auto& [tid, thread] : threads_)
-      if (thread.state == Thread::State::running && (interrupted_tid_ == 0 || tid == pid_)) interrupted_tid_ = tid;
+      if (thread.state == Thread::State::running && !thread.zombie && !thread_is_zombie(pid_, tid) &&
+          (interrupted_tid_ == 0 || tid == pid_))
+        interrupted_tid_ = tid;
   }
   stop_all_running();
   return finish_stop_if_complete();

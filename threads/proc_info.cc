@@ -45,6 +45,15 @@ std::optional<int> thread_core(pid_t pid, pid_t tid) {
   return std::nullopt;
 }
 
+bool thread_is_zombie(pid_t pid, pid_t tid) {
+  std::ifstream in(task_path(pid, tid, "stat"));
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 >= stat.size()) return false;
+  char state = stat[close + 2];
+  return state == 'Z' || state == 'X';
+}
+
 std::string executable_path(pid_t pid) {
   std::string link = "/proc/" + std::to_string(pid) + "/exe";
   char buffer[4096];

@@ -24,6 +24,9 @@ struct Thread {
   State state;
   // False for a new thread whose first stop came before its parent's clone event.
   bool announced = true;
+  // Exited, not reaped: a leader that called pthread_exit while others run on. It is kept (its
+  // exit is the process's, reported last) but never stops and is not shown to the client.
+  bool zombie = false;
   bool stop_requested = false;  // PTRACE_INTERRUPT sent and its stop not seen yet
   // Non-stop: the client asked for this stop (vCont;t, Ctrl-C): it is reported, with
   // `stop_signal` (0, or SIGINT), unless the thread reports something else first.

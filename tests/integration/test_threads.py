@@ -121,5 +121,18 @@ class ThreadsTest(DebugTestCase):
                          s.section("end"))
         self.assertEqual(s.server_out, "sum = 64\n", s.describe())
 
+
+class LeaderExitTest(DebugTestCase):
+    """The main thread calls pthread_exit while a worker runs on (tests/programs/leader_exit.c)."""
+
+    def test_the_exited_leader_is_neither_waited_for_nor_shown(self):
+        s = self.debug("leader_exit", [], ["break after_leader", mark("hit"), "continue", "info threads",
+                                           mark("end"), "continue"])
+        # The stop came although the zombie leader can never stop, and only the worker is left.
+        self.assertMatch(r"hit Breakpoint 1, after_leader \(\)", s.section("hit"))
+        self.assertEqual(len(re.findall(r"^[* ] +\d+ +Thread ", s.section("hit"), re.M)), 1, s.describe())
+        self.assertMatch(r"exited normally", s.section("end"))
+        self.assertMatch(r"worker done", s.server_out)
+
 if __name__ == "__main__":
     unittest.main()

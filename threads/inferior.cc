@@ -412,6 +412,10 @@ void Inferior::set_non_stop(bool on) {
   stop_all_and_wait();
 }
 
+// Only a leader outlives itself as a zombie while other threads run (another thread's exit is
+// reported to us at once), so only the leader's /proc entry is read.
+bool Inferior::leader_is_zombie(pid_t tid) const { return tid == pid_ && thread_is_zombie(pid_, tid); }
+
 std::vector<StopReport> Inferior::stop_all_now() {
   std::vector<StopReport> reports = stop_threads(ResumeRequest::all_threads);
   for (auto& [tid, thread] : threads_) {
@@ -468,7 +472,7 @@ void Inferior::request_client_stop(Thread& thread, int signal) {
   thread.client_stop = true;
   thread.stop_signal = signal;
   if (thread.state == Thread::State::starting || thread.stop_requested) return;  // its stop is coming
-  if (thread.zombie || thread_is_zombie(pid_, thread.tid)) {  // never stops: nothing waits for it
+  if (thread.zombie || leader_is_zombie(thread.tid)) {  // never stops: nothing waits for it
     thread.zombie = true;
     thread.state = Thread::State::stopped;
     return;
@@ -497,7 +501,7 @@ void Inferior::site_removed(std::uint64_t address) {
 void Inferior::stop_all_running() {
   for (auto& [tid, thread] : threads_) {
     if (thread.state != Thread::State::running || thread.stop_requested) continue;
-    if (thread.zombie || thread_is_zombie(pid_, tid)) {
+    if (thread.zombie || leader_is_zombie(tid)) {
       log_event("thread " + std::to_string(tid) + " has exited (a zombie leader): not waited for");
       thread.zombie = true;
       thread.state = Thread::State::stopped;
@@ -522,7 +526,7 @@ std::optional<StopReport> Inferior::interrupt() {
     Thread* chosen = nullptr;
     for (auto& [tid, thread] : threads_)
       if (thread.state == Thread::State::running && !thread.client_stop && !thread.zombie &&
-          !thread_is_zombie(pid_, tid) && (!chosen || tid == pid_))
+          !leader_is_zombie(tid) && (!chosen || tid == pid_))
         chosen = &thread;
     if (chosen) request_client_stop(*chosen, SIGINT);
     return std::nullopt;
@@ -535,7 +539,7 @@ std::optional<StopReport> Inferior::interrupt() {
     // the resumed one is), so the client's view of who was stopped is right.
     interrupted_tid_ = 0;
     for (auto& [tid, thread] : threads_)
-      if (thread.state == Thread::State::running && !thread.zombie && !thread_is_zombie(pid_, tid) &&
+      if (thread.state == Thread::State::running && !thread.zombie && !leader_is_zombie(tid) &&
           (interrupted_tid_ == 0 || tid == pid_))
         interrupted_tid_ = tid;
   }

@@ -167,6 +167,7 @@ private:
   std::optional<StopReport> keep_running_or_report(Thread& thread);
   void request_client_stop(Thread& thread, int signal);
   void stop_all_running();
+  bool leader_is_zombie(pid_t tid) const;
   // Non-stop: the thread stays stopped for our own reasons while the others are parked; it
   // runs again (`step`) when they are let go.
   bool holding() const { return stopping_ || parking_; }

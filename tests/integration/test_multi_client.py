@@ -347,17 +347,19 @@ class RendezvousTest(DebugTestCase):
         if server_is_gdbserver():
             self.skipTest("xolstub only: gdbserver serves one client at a time")
 
-    def attach_over_stdio(self, mi, pid):
+    def first_attach(self, target):
+        """A GDB/MI session that ran `target remote | xolstub - --attach PID` on TARGET."""
+        mi = MiSession()
+        self.addCleanup(mi.close)
         for setting in ("confirm off", "pagination off", "sysroot"):
             mi.command(f"-gdb-set {setting}", expect="done")
         mi.command(f"-file-exec-and-symbols {program('counters')}", expect="done")
-        mi.console(f"target remote | {server_path()} - --attach {pid}", timeout=TIMEOUT)
+        mi.console(f"target remote | {server_path()} - --attach {target.pid}", timeout=TIMEOUT)
+        return mi
 
     def test_two_stdio_attaches_share_one_process(self):
         with Target("counters") as target:
-            first = MiSession()
-            self.addCleanup(first.close)
-            self.attach_over_stdio(first, target.pid)
+            first = self.first_attach(target)
             path = rendezvous_path(target.pid)
             self.assertTrue(os.path.exists(path), f"no rendezvous socket at {path}")
             self.assertEqual(os.stat(path).st_mode & 0o777, 0o600)
@@ -378,9 +380,7 @@ class RendezvousTest(DebugTestCase):
 
     def test_another_user_is_refused(self):
         with Target("counters") as target:
-            first = MiSession()
-            self.addCleanup(first.close)
-            self.attach_over_stdio(first, target.pid)
+            first = self.first_attach(target)
             path = rendezvous_path(target.pid)
             probe = ("import socket,sys\n"
                      "s=socket.socket(socket.AF_UNIX)\n"

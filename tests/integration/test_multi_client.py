@@ -274,6 +274,29 @@ class MultiClientTest(DebugTestCase):
                 self.assertEqual(client.exit["reason"], "exited-signalled", client.mi.describe())
                 self.assertEqual(client.exit["signal-name"], "SIGUSR1", client.mi.describe())
 
+    def test_an_exec_is_seen_by_every_client(self):
+        with Server.launch("execer", [program("sample")], once=False, options=DEBUG) as server:
+            a, b = MiSession(), MiSession()
+            self.addCleanup(a.close)
+            self.addCleanup(b.close)
+            connect(a, server, non_stop=False)
+            connect(b, server, non_stop=True)
+            for mi in (a, b):
+                mi.console("catch exec")
+            b.command("-exec-continue --all", expect="running")
+            a.command("-exec-continue", expect="running")
+            for mi in (a, b):
+                stop = mi.wait_async("stopped", since_resume=False)
+                self.assertEqual(stop["reason"], "exec", mi.describe())
+                self.assertTrue(stop["new-exec"].endswith("/sample"), mi.describe())
+            # Both follow into the new program; the one that runs last lets it go.
+            b.command(f"-exec-continue --thread {stop['thread-id']}", expect="running")
+            a.command("-exec-continue", expect="running")
+            for mi in (a, b):
+                self.assertEqual(mi.wait_async("stopped", since_resume=False)["reason"], "exited-normally",
+                                 mi.describe())
+            self.assertIn("count = 10, sum = 143", server.output())
+
     def test_kill_from_one_client_is_seen_by_every_client(self):
         with Server.launch("shared_work", [ROUNDS * 50], once=False, options=DEBUG) as server:
             alice, bob, _ = self.start_pair(server, alpha=False)

@@ -361,6 +361,7 @@ bool Server::leave_process(Session& session) {
   if (!multiplexer_ || sessions_.size() < 2) return false;
   std::fprintf(stderr, "Client %d detached; %zu others still debug process %d\n", session.id(), sessions_.size() - 1,
                debuggee_ ? debuggee_->pid() : 0);
+  session.joined = false;  // it hears of nothing more, and holds nothing
   multiplexer_->leave(session);
   return true;
 }
@@ -414,6 +415,8 @@ void Server::session_ended(Session& ended) {
     bool process_alive = debuggee_ && !debuggee_->gone();
     // What the client set goes with it: no int3 of its stays for the next client to trip on.
     try {
+      // No longer one of the clients a stop can be told to (or held for) while it leaves.
+      ended.joined = false;
       if (multiplexer_)
         multiplexer_->leave(ended);
       else if (process_alive) {
@@ -424,6 +427,7 @@ void Server::session_ended(Session& ended) {
       debug_event(std::string("while removing what the client left: ") + error.what());
     }
     std::erase_if(sessions_, [&](const auto& session) { return session.get() == &ended; });
+    update_catch_syscalls();
     if (!sessions_.empty()) {
       update_thread_events();
       return;

@@ -392,13 +392,21 @@ void Inferior::park_running() {
   log_event("parking every running thread for an in-place step-over");
   parking_ = true;
   stop_all_running();
+  wait_until_all_stopped([&](const StopReport& stop) { queued_reports_.push_back(stop); });
+  parking_ = false;
+}
+
+void Inferior::wait_until_all_stopped(const std::function<void(const StopReport&)>& take) {
   while (!gone_ && !all_stopped()) {
     int status = 0;
     pid_t tid = wait_retrying(-1, &status, __WALL);
-    if (tid < 0) break;
-    if (auto stop = handle_wait_status(tid, status)) queued_reports_.push_back(*stop);
+    if (tid < 0) return;
+    if (auto stop = handle_wait_status(tid, status)) take(*stop);
   }
-  parking_ = false;
+}
+
+void Inferior::keep_pending(const StopReport& stop) {
+  if (Thread* thread = find_thread(stop.tid); thread && !stop.process_gone()) thread->pending = stop;
 }
 
 void Inferior::set_non_stop(bool on) {
@@ -437,13 +445,7 @@ void Inferior::enter_non_stop() {
   if (!all_stopped()) {
     stopping_ = true;
     stop_all_running();
-    while (!gone_ && !all_stopped()) {
-      int status = 0;
-      pid_t tid = wait_retrying(-1, &status, __WALL);
-      if (tid < 0) break;
-      if (auto stop = handle_wait_status(tid, status))
-        if (Thread* thread = find_thread(stop->tid); thread && !stop->process_gone()) thread->pending = stop;
-    }
+    wait_until_all_stopped([&](const StopReport& stop) { keep_pending(stop); });
   }
   stopping_ = interrupting_ = running_ = false;
   stopping_for_.reset();
@@ -888,14 +890,8 @@ void Inferior::stop_all_and_wait() {
   for (const Held& held : std::exchange(held_, {}))
     if (Thread* thread = find_thread(held.tid)) undo_unstarted_step_over(*thread);
   interrupt();
-  while (!all_stopped() && !gone_) {
-    int status = 0;
-    pid_t tid = wait_retrying(-1, &status, __WALL);
-    if (tid < 0) break;
-    // Whatever they stopped for stays pending (a signal is delivered on detach).
-    if (auto stop = handle_wait_status(tid, status))
-      if (Thread* thread = find_thread(stop->tid); thread && !stop->process_gone()) thread->pending = stop;
-  }
+  // Whatever they stopped for stays pending (a signal is delivered on detach).
+  wait_until_all_stopped([&](const StopReport& stop) { keep_pending(stop); });
 }
 
 void Inferior::detach() {

@@ -175,6 +175,11 @@ private:
   void hold(Thread& thread, bool step);
   bool exclusive_step_running() const;
   void park_running();
+  // Blocks until every thread is stopped (or the process is gone), handing `take` what each
+  // reports on the way.
+  void wait_until_all_stopped(const std::function<void(const StopReport&)>& take);
+  // What a thread stopped for while we stopped everything: told when it is next resumed.
+  void keep_pending(const StopReport& stop);
   void undo_unstarted_step_over(Thread& thread);
   std::optional<StopReport> thread_gone(pid_t tid, int status, bool announced);
 

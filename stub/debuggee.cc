@@ -1,5 +1,6 @@
 #include "stub/debuggee.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 
@@ -36,9 +37,12 @@ Debuggee::Debuggee(std::unique_ptr<threads::Inferior> inferior)
   inferior_->is_retired_site = [sites](std::uint64_t address) { return sites->is_retired(address); };
   inferior_->before_resume = [sites](const std::set<std::uint64_t>& stepping) { sites->purge_retired(stepping); };
   sites_->on_code_changed = [engine](std::uint64_t address) { engine->forget_site(address); };
-  // A fork child is not debugged: it leaves with the program's own code and no XOL areas.
-  inferior_->on_fork_child = [sites, engine](threads::Thread& child, const threads::ProcessMemory& memory) {
+  // A fork child leaves (or is debugged apart) with the program's own code and no XOL areas;
+  // a vfork child shares them with us, and is only moved out of a slot.
+  inferior_->on_fork_child = [sites, engine](threads::Thread& child, const threads::ProcessMemory& memory,
+                                             bool shares_memory) {
     engine->leave_slot(child);
+    if (shares_memory) return;
     sites->restore_all_into(memory);
     engine->unmap_areas(child, memory);
   };
@@ -59,6 +63,10 @@ Debuggee::Debuggee(std::unique_ptr<threads::Inferior> inferior)
 
 std::unique_ptr<Debuggee> Debuggee::launch(const threads::LaunchOptions& options) {
   return std::unique_ptr<Debuggee>(new Debuggee(threads::Inferior::launch(options)));
+}
+
+std::unique_ptr<Debuggee> Debuggee::adopt(std::unique_ptr<threads::Inferior> inferior) {
+  return std::unique_ptr<Debuggee>(new Debuggee(std::move(inferior)));
 }
 
 std::unique_ptr<Debuggee> Debuggee::attach(pid_t pid) {
@@ -114,10 +122,13 @@ void Debuggee::detach() {
   inferior_->stop_all_and_wait();  // no thread may run into an int3 as it goes away
   sites_->remove_all();
   if (!inferior_->gone()) inferior_->set_hardware_points({});
-  // Every thread is out of the slots now (settled at its stop): the areas can go.
-  if (xol_->areas() > 0 && !inferior_->threads().empty()) {
+  // Every thread is out of the slots now (settled at its stop): the areas can go, unmapped by
+  // a thread that can run a system call now (not one stopped inside its own fork, say).
+  auto& threads = inferior_->threads();
+  auto free = std::find_if(threads.begin(), threads.end(), [](const auto& entry) { return !entry.second.in_syscall_stop; });
+  if (xol_->areas() > 0 && free != threads.end()) {
     try {
-      xol_->unmap_areas(inferior_->threads().begin()->second, inferior_->memory());
+      xol_->unmap_areas(free->second, inferior_->memory());
     } catch (const std::exception&) {
       // A thread that cannot run the munmap leaves a small unused mapping; nothing breaks.
     }

@@ -20,6 +20,8 @@ class Debuggee {
 public:
   static std::unique_ptr<Debuggee> launch(const threads::LaunchOptions& options);
   static std::unique_ptr<Debuggee> attach(pid_t pid);
+  // A process already traced: the child of a reported fork (threads::Inferior::take_fork_child).
+  static std::unique_ptr<Debuggee> adopt(std::unique_ptr<threads::Inferior> inferior);
 
   threads::Inferior& inferior() { return *inferior_; }
   breakpoints::BreakpointSites& sites() { return *sites_; }
@@ -28,6 +30,8 @@ public:
   breakpoints::HardwarePoints& hardware_points() { return *hardware_; }
   xol::StepOverEngine& xol() { return *xol_; }
   pid_t pid() const { return inferior_->pid(); }
+  // A vfork child shares this process's memory (and our int3s in it) until it execs or exits.
+  pid_t vfork_parent = 0;
   bool gone() const { return inferior_->gone(); }
 
   const threads::StopReport& last_stop() const { return last_stop_; }

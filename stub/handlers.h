@@ -16,6 +16,7 @@ void register_process_handlers(Dispatcher& dispatcher);     // k vKill D
 void register_xfer_handlers(Dispatcher& dispatcher);        // qXfer objects
 void register_host_io_handlers(Dispatcher& dispatcher);     // vFile
 void register_extended_handlers(Dispatcher& dispatcher);    // ! vRun R vAttach QEnvironment* QSetWorkingDir ...
+void register_tls_handlers(Dispatcher& dispatcher);         // qGetTLSAddr
 
 inline void register_all_handlers(Dispatcher& dispatcher) {
   register_query_handlers(dispatcher);
@@ -29,6 +30,7 @@ inline void register_all_handlers(Dispatcher& dispatcher) {
   register_xfer_handlers(dispatcher);
   register_host_io_handlers(dispatcher);
   register_extended_handlers(dispatcher);
+  register_tls_handlers(dispatcher);
 }
 
 } // namespace xolstub::stub

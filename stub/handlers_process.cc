@@ -1,6 +1,7 @@
 // Ending the debugging of a process: k, vKill, D.
 #include "stub/debug_log.h"
 #include "stub/debuggee.h"
+#include "rsp/hex.h"
 #include "stub/handlers.h"
 #include "stub/server.h"
 #include "stub/session.h"
@@ -21,13 +22,24 @@ void handle_kill(Session& session, std::string_view) {
   leave_if_single_process(session);
 }
 
-void handle_vkill(Session& session, std::string_view) {
+void handle_vkill(Session& session, std::string_view packet) {
+  // vKill;PID of one of several processes (fork children kept): the others stay.
+  if (auto semicolon = packet.find(';'); semicolon != std::string_view::npos)
+    if (auto pid = rsp::parse_hex_number(packet.substr(semicolon + 1)))
+      if (session.server().kill_one_of_several(static_cast<pid_t>(*pid))) return session.reply_ok();
   session.server().kill_process(&session);
   session.reply_ok();
   leave_if_single_process(session);
 }
 
-void handle_detach(Session& session, std::string_view) {
+void handle_detach(Session& session, std::string_view packet) {
+  // D;PID: the child of a reported fork (follow-fork-mode parent), or the parent while a child
+  // remains (follow-fork-mode child): the session goes on with what is left.
+  if (packet.size() > 2 && packet[1] == ';') {
+    auto pid = rsp::parse_hex_number(packet.substr(2));
+    if (!pid) return session.reply_error(1, "malformed process id in " + std::string(packet));
+    if (session.server().detach_fork_child(static_cast<pid_t>(*pid))) return session.reply_ok();
+  }
   Debuggee* target = session.debuggee();
   if (!target) return session.reply_error(1, "no process to detach from");
   // A process that died while stopped (killed from outside) has nothing left to let go of:

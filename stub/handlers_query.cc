@@ -24,6 +24,8 @@ void handle_qsupported(Session& session, std::string_view packet) {
     if (feature == "vContSupported+") client.vcont_supported = true;
     if (feature == "no-resumed+") client.no_resumed = true;
     if (feature == "exec-events+") client.exec_events = true;
+    if (feature == "fork-events+") client.fork_events = true;
+    if (feature == "vfork-events+") client.vfork_events = true;
   }
   session.server().update_thread_events();
   std::string reply = "PacketSize=" + rsp::hex_number(Session::packet_size);
@@ -56,9 +58,8 @@ void handle_last_stop(Session& session, std::string_view) {
 }
 
 bool thread_exists(Session& session, const ThreadId& id) {
-  Debuggee* target = session.debuggee();
+  Debuggee* target = session.server().process(id.pid);
   if (!target || target->gone()) return false;
-  if (id.pid > 0 && id.pid != target->pid()) return false;
   if (id.tid == ThreadId::all || id.tid == ThreadId::any) return true;
   const threads::Thread* thread = target->inferior().find_thread(id.tid);
   return thread && !thread->zombie;
@@ -110,7 +111,7 @@ void send_thread_list_piece(Session& session) {
 
 void handle_first_thread_info(Session& session, std::string_view) {
   session.thread_list.clear();
-  if (Debuggee* target = session.debuggee(); target && !target->gone())
+  for (Debuggee* target : session.server().processes())
     for (const auto& [tid, thread] : target->inferior().threads())
       if (!thread.zombie) session.thread_list.push_back(format_thread_id(target->pid(), tid, session.client.multiprocess));
   send_thread_list_piece(session);
@@ -168,6 +169,8 @@ void register_query_handlers(Dispatcher& dispatcher) {
   dispatcher.add("QStartNoAckMode", handle_start_no_ack, {"QStartNoAckMode+"});
   dispatcher.add_feature("multiprocess+");
   dispatcher.add_feature("exec-events+");
+  dispatcher.add_feature("fork-events+");
+  dispatcher.add_feature("vfork-events+");
   dispatcher.add("?", handle_last_stop);
   dispatcher.add("H", handle_set_thread);
   dispatcher.add("T", handle_thread_alive);

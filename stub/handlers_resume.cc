@@ -68,6 +68,7 @@ void handle_vcont(Session& session, std::string_view packet) {
       auto id = parse_thread_id(action.substr(colon + 1));
       if (!id) return session.reply_error(1, "vCont: malformed thread id " + std::string(action));
       request.tid = id->tid <= 0 ? ResumeRequest::all_threads : id->tid;
+      request.process = id->pid;
     }
     switch (verb.front()) {
     case 'c': break;

@@ -8,6 +8,7 @@
 #include "stub/library_list.h"
 #include "stub/osdata.h"
 #include "stub/packet_args.h"
+#include "stub/server.h"
 #include "stub/session.h"
 #include "stub/target_description.h"
 #include "stub/xfer_chunk.h"
@@ -42,14 +43,16 @@ Debuggee& require_process(Session& session) {
   return *target;
 }
 
+// Every process's threads; none, an empty list, as gdbserver answers (GDB asks right after an exit).
 std::string threads_document(Session& session) {
-  Debuggee& target = require_process(session);
   std::string xml = "<?xml version=\"1.0\"?>\n<threads>\n";
-  for (const auto& [tid, thread] : target.inferior().threads()) {
-    if (thread.zombie) continue;  // exited; only its process's exit is left to report
-    xml += "<thread id=\"" + format_thread_id(target.pid(), tid, session.client.multiprocess) + "\"";
-    if (auto core = threads::thread_core(target.pid(), tid)) xml += " core=\"" + std::to_string(*core) + "\"";
-    xml += " name=\"" + xml_escape(threads::thread_name(target.pid(), tid)) + "\"/>\n";
+  for (Debuggee* target : session.server().processes()) {
+    for (const auto& [tid, thread] : target->inferior().threads()) {
+      if (thread.zombie) continue;  // exited; only its process's exit is left to report
+      xml += "<thread id=\"" + format_thread_id(target->pid(), tid, session.client.multiprocess) + "\"";
+      if (auto core = threads::thread_core(target->pid(), tid)) xml += " core=\"" + std::to_string(*core) + "\"";
+      xml += " name=\"" + xml_escape(threads::thread_name(target->pid(), tid)) + "\"/>\n";
+    }
   }
   return xml + "</threads>\n";
 }

@@ -13,6 +13,7 @@
 #include "stub/debug_log.h"
 #include "stub/handlers.h"
 #include "stub/rendezvous.h"
+#include "stub/thread_id.h"
 
 namespace xolstub::stub {
 namespace {
@@ -200,25 +201,45 @@ void Server::drain_wait_statuses() {
       return;
     }
     int status = 0;
-    pid_t tid = waitpid(-1, &status, WNOHANG | __WALL);
-    if (tid <= 0) return;
-    if (!debuggee_ || debuggee_->gone()) continue;
+    pid_t tid = 0;
+    if (!handed_over_.empty()) {
+      std::tie(tid, status) = handed_over_.front();
+      handed_over_.pop_front();
+    } else {
+      tid = waitpid(-1, &status, WNOHANG | __WALL);
+      if (tid <= 0) return;
+    }
+    Debuggee* owner = owner_of(tid);
+    if (!owner || owner->gone()) continue;
     try {
-      if (auto stop = debuggee_->inferior().handle_wait_status(tid, status)) deliver_stop(*stop);
-      if (!debuggee_->gone())
-        for (const auto& stop : debuggee_->inferior().take_reports()) deliver_stop(stop);
+      if (auto stop = owner->inferior().handle_wait_status(tid, status)) deliver_stop(*stop, owner);
+      if (!owner->gone())
+        for (const auto& stop : owner->inferior().take_reports()) deliver_stop(stop, owner);
     } catch (const std::exception& error) {
       debug_event(std::string("while handling a ptrace event: ") + error.what());
     }
+    forget_gone_processes();
   }
 }
 
-void Server::deliver_stop(const threads::StopReport& stop) {
+void Server::forget_gone_processes() {
+  std::erase_if(fork_children_, [](const auto& child) { return child->gone(); });
+  if (debuggee_ && debuggee_->gone() && !fork_children_.empty()) promote_fork_child();
+}
+
+void Server::deliver_stop(const threads::StopReport& stop, Debuggee* from) {
+  Debuggee& process = from ? *from : *debuggee_;
   debug_event("stop: thread " + std::to_string(stop.tid) + " reason " + stop.reason_name() +
-              " signal " + std::to_string(stop.signal));
-  debuggee_->note_stop(stop);
+              " signal " + std::to_string(stop.signal) + (fork_children_.empty() ? "" : " in process " + std::to_string(process.pid())));
+  process.note_stop(stop);
+  if (stop.reason == threads::StopReport::Reason::forked || stop.reason == threads::StopReport::Reason::vforked)
+    adopt_fork_child(stop, process);
   if (stop.process_gone()) announce_exit(stop);
   if (multiplexer_) return multiplexer_->route(stop);
+  // All-stop stops everything: the other processes the client resumed too.
+  if (!process.inferior().non_stop())
+    for (Debuggee* other : processes())
+      if (other != &process) other->inferior().halt();
   bool told = false;
   for (auto& session : sessions_) {
     if (session->non_stop) {
@@ -229,7 +250,111 @@ void Server::deliver_stop(const threads::StopReport& stop) {
       told = true;
     }
   }
-  death_unreported_ = stop.process_gone() && !told;
+  if (&process == debuggee_.get()) death_unreported_ = stop.process_gone() && !told;
+}
+
+Debuggee* Server::process(pid_t pid) {
+  if (pid == ThreadId::any || pid == ThreadId::all) return debuggee_.get();
+  if (debuggee_ && debuggee_->pid() == pid) return debuggee_.get();
+  for (auto& child : fork_children_)
+    if (child->pid() == pid) return child.get();
+  return nullptr;
+}
+
+Debuggee* Server::owner_of(pid_t tid) {
+  if (fork_children_.empty() || (debuggee_ && debuggee_->inferior().find_thread(tid))) return debuggee_.get();
+  for (auto& child : fork_children_)
+    if (child->pid() == tid || child->inferior().owns_thread(tid)) return child.get();
+  return debuggee_.get();
+}
+
+std::vector<Debuggee*> Server::processes() {
+  std::vector<Debuggee*> live;
+  if (debuggee_ && !debuggee_->gone()) live.push_back(debuggee_.get());
+  for (auto& child : fork_children_)
+    if (!child->gone()) live.push_back(child.get());
+  return live;
+}
+
+std::vector<threads::ResumeRequest> Server::requests_for(Debuggee& process, std::span<const threads::ResumeRequest> requests) {
+  std::vector<threads::ResumeRequest> mine;
+  for (const auto& request : requests) {
+    if (request.process > 0 && request.process != process.pid()) continue;
+    if (request.tid != threads::ResumeRequest::all_threads && owner_of(request.tid) != &process) continue;
+    mine.push_back(request);
+  }
+  return mine;
+}
+
+void Server::adopt_fork_child(const threads::StopReport& stop, Debuggee& parent_process) {
+  threads::Inferior& parent = parent_process.inferior();
+  auto inferior = parent.take_fork_child(stop.child);
+  if (!inferior) return;
+  // It starts with what its parent had been told to do, for the day it is followed.
+  inferior->pass_signals = parent.pass_signals;
+  inferior->catch_syscalls = parent.catch_syscalls;
+  if (parent.non_stop()) inferior->set_non_stop(true);
+  auto child = Debuggee::adopt(std::move(inferior));
+  if (stop.reason == threads::StopReport::Reason::vforked) child->vfork_parent = parent_process.pid();
+  equip(*child);
+  fork_children_.push_back(std::move(child));
+  update_thread_events();
+}
+
+bool Server::kill_one_of_several(pid_t pid) {
+  if (fork_children_.empty() || !process(pid)) return false;
+  std::fprintf(stderr, "Killing process(es): %d\n", pid);
+  if (debuggee_->pid() == pid) {
+    debuggee_->kill();
+  } else {
+    for (auto& child : fork_children_)
+      if (child->pid() == pid) child->kill();
+  }
+  forget_gone_processes();
+  return true;
+}
+
+bool Server::detach_fork_child(pid_t pid) {
+  auto it = std::find_if(fork_children_.begin(), fork_children_.end(), [&](const auto& child) { return child->pid() == pid; });
+  if (it != fork_children_.end()) {
+    std::fprintf(stderr, "Detaching from process %d\n", pid);
+    try {
+      // A vfork child runs on in its parent's memory: no int3 GDB gave up on (kept retired for
+      // a step-over) may be left there for it to die on.
+      if (Debuggee* parent = (*it)->vfork_parent ? process((*it)->vfork_parent) : nullptr)
+        if (!parent->gone()) parent->sites().purge_retired({});
+      if (!(*it)->gone()) (*it)->detach();
+    } catch (const std::exception& error) {
+      debug_event("while detaching fork child " + std::to_string(pid) + ": " + error.what());
+    }
+    fork_children_.erase(it);
+    return true;
+  }
+  if (!debuggee_ || debuggee_->pid() != pid || fork_children_.empty()) return false;
+  detach_process();
+  promote_fork_child();
+  return true;
+}
+
+void Server::promote_fork_child() {
+  debuggee_ = std::move(fork_children_.front());
+  fork_children_.erase(fork_children_.begin());
+  death_unreported_ = false;
+  apply_modes();
+}
+
+// Detach or kill each as the process it came from would be (a program we started is killed).
+void Server::let_fork_children_go() {
+  for (auto& child : fork_children_) {
+    try {
+      if (child->gone()) continue;
+      std::fprintf(stderr, "%s process %d\n", child->inferior().was_attached() ? "Detaching from" : "Killing", child->pid());
+      child->inferior().was_attached() ? child->detach() : child->kill();
+    } catch (const std::exception& error) {
+      debug_event("while letting fork child " + std::to_string(child->pid()) + " go: " + error.what());
+    }
+  }
+  fork_children_.clear();
 }
 
 // gdbserver's exact words; over stdio GDB shares the terminal and reports the exit itself.
@@ -259,18 +384,33 @@ void Server::resume(Session& session, std::span<const threads::ResumeRequest> re
     session.reply_error(1, "there is no process to resume");
     return;
   }
+  // Each process resumes its own threads (several after a fork with detach-on-fork off).
+  std::vector<std::pair<Debuggee*, std::vector<threads::ResumeRequest>>> plan;
+  for (Debuggee* process : processes())
+    if (auto mine = requests_for(*process, requests); !mine.empty()) plan.emplace_back(process, std::move(mine));
+  if (plan.empty()) return session.reply_error(1, "no process of ours has the threads to resume");
   if (session.non_stop) {
     session.reply_ok();
     // A thread whose stop some client has not pulled yet is not resumed by a wildcard: that
     // client does not know it stopped.
     std::set<pid_t> unacknowledged;
     for (auto& each : sessions_) unacknowledged.merge(each->unacknowledged_threads());
-    for (const auto& stop : debuggee_->inferior().resume(requests, unacknowledged)) deliver_stop(stop);
+    for (auto& [process, mine] : plan)
+      for (const auto& stop : process->inferior().resume(mine, unacknowledged)) deliver_stop(stop, process);
     return;
   }
   session.waiting_for_stop = true;
-  auto stops = debuggee_->inferior().resume(requests);
-  if (!stops.empty()) deliver_stop(stops.front());
+  for (auto& [process, mine] : plan) {
+    auto stops = process->inferior().resume(mine);
+    if (!stops.empty()) return deliver_stop(stops.front(), process);
+  }
+}
+
+// The process a Ctrl-C is for: one that runs (the one debugged first).
+Debuggee* Server::running_process() {
+  for (Debuggee* process : processes())
+    if (!process->inferior().all_stopped()) return process;
+  return debuggee_.get();
 }
 
 void Server::interrupt(Session& session) {
@@ -284,13 +424,17 @@ void Server::interrupt(Session& session) {
     debuggee_->inferior().interrupt_at_next_resume();
     return;
   }
-  if (auto stop = debuggee_->inferior().interrupt()) deliver_stop(*stop);
+  Debuggee* process = running_process();
+  if (auto stop = process->inferior().interrupt()) deliver_stop(*stop, process);
 }
 
 void Server::stop_threads(Session& session, pid_t tid) {
   if (!debuggee_ || debuggee_->gone()) return;
   if (multiplexer_) return multiplexer_->stop_threads(session, tid);
-  for (const auto& stop : debuggee_->inferior().stop_threads(tid)) deliver_stop(stop);
+  for (Debuggee* process : processes()) {
+    if (tid != threads::ResumeRequest::all_threads && owner_of(tid) != process) continue;
+    for (const auto& stop : process->inferior().stop_threads(tid)) deliver_stop(stop, process);
+  }
 }
 
 bool Server::report_status(Session& session) {
@@ -302,22 +446,38 @@ bool Server::report_status(Session& session) {
 void Server::set_non_stop(Session& session, bool on) {
   session.non_stop = on;
   // Several clients: the inferior is non-stop underneath whatever each one asks.
-  if (!multiplexer_ && debuggee_ && !debuggee_->gone()) debuggee_->inferior().set_non_stop(on);
+  if (multiplexer_) return;
+  for (Debuggee* process : processes()) process->inferior().set_non_stop(on);
 }
 
 void Server::update_pass_signals(Session& session) {
   if (multiplexer_) return multiplexer_->update_pass_signals();
-  if (debuggee_ && !debuggee_->gone()) debuggee_->inferior().pass_signals = session.pass_signals;
+  for (Debuggee* process : processes()) process->inferior().pass_signals = session.pass_signals;
 }
 
-void Server::apply_modes() {
+void Server::equip(Debuggee& process) {
   // Agent-style dprintf prints where gdbserver prints it: the stub's stdout, which the program
   // shares; over stdio that is the connection, so stderr then.
-  debuggee_->agent_output = [this](std::string_view text) {
+  process.agent_output = [this](std::string_view text) {
     std::FILE* out = is_stdio() || launch_.stdio_is_connection ? stderr : stdout;
     std::fwrite(text.data(), 1, text.size(), out);
     std::fflush(out);
   };
+  process.inferior().belongs_elsewhere = [this, &process](pid_t tid, int status) {
+    for (Debuggee* other : processes()) {
+      if (other == &process || !other->inferior().owns_thread(tid)) continue;
+      handed_over_.emplace_back(tid, status);
+      asio::post(io_, [this] {
+        if (!exiting_) drain_wait_statuses();
+      });
+      return true;
+    }
+    return false;
+  };
+}
+
+void Server::apply_modes() {
+  equip(*debuggee_);
   bool non_stop = std::any_of(sessions_.begin(), sessions_.end(), [](const auto& session) { return session->non_stop; });
   debuggee_->inferior().set_non_stop(non_stop);
   multiplexer_.reset();
@@ -331,9 +491,16 @@ void Server::update_thread_events() {
   auto any = [&](auto wants) {
     return std::any_of(sessions_.begin(), sessions_.end(), [&](const auto& session) { return session->joined && wants(*session); });
   };
-  if (!debuggee_ || debuggee_->gone()) return;
-  debuggee_->inferior().report_thread_events = any([](const Session& session) { return session.thread_events; });
-  debuggee_->inferior().report_exec = any([](const Session& session) { return session.client.exec_events; });
+  // A fork child is handed to the one client that debugs the process; with several, children
+  // are cleaned and let go as without fork events (docs/multi-client.md).
+  bool alone = session_list().size() == 1;
+  for (Debuggee* process : processes()) {
+    threads::Inferior& inferior = process->inferior();
+    inferior.report_thread_events = any([](const Session& session) { return session.thread_events; });
+    inferior.report_exec = any([](const Session& session) { return session.client.exec_events; });
+    inferior.report_forks = alone && any([](const Session& session) { return session.client.fork_events; });
+    inferior.report_vforks = alone && any([](const Session& session) { return session.client.vfork_events; });
+  }
 }
 
 void Server::update_catch_syscalls() {
@@ -347,13 +514,14 @@ void Server::update_catch_syscalls() {
     wanted->insert(session->catch_syscalls->begin(), session->catch_syscalls->end());
   }
   if (every_call) wanted->clear();
-  debuggee_->inferior().catch_syscalls = wanted;
+  for (Debuggee* process : processes()) process->inferior().catch_syscalls = wanted;
 }
 
 void Server::kill_process(Session* killer) {
   if (!debuggee_ || debuggee_->gone()) return;
   std::fprintf(stderr, "Killing process(es): %d\n", debuggee_->pid());
   debuggee_->kill();
+  let_fork_children_go();
   if (multiplexer_ && killer) multiplexer_->process_killed(*killer);
 }
 
@@ -453,6 +621,7 @@ void Server::session_ended(Session& ended) {
 // we attached to is detached with every int3 restored. Then the loop runs dry and run() returns.
 void Server::shutdown() {
   exiting_ = true;
+  let_fork_children_go();
   if (debuggee_ && !debuggee_->gone()) {
     try {
       if (debuggee_->inferior().was_attached())

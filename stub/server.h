@@ -1,6 +1,7 @@
 // The stub's one event loop: the listener, the client sessions, the debugged process, SIGCHLD
 // turned into waitpid() draining, and the lifecycle messages gdbserver prints.
 #pragma once
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -29,6 +30,19 @@ public:
   const Options& options() const { return options_; }
   const Dispatcher& dispatcher() const { return dispatcher_; }
   Debuggee* debuggee() { return debuggee_.get(); }
+  // The process `pid` names: the one debugged, or the child of a reported fork the client has
+  // not let go yet; any (0) or all (-1) means the one debugged. nullptr: none of ours.
+  Debuggee* process(pid_t pid);
+  // The process thread `tid` belongs to (the one debugged when no process knows it).
+  Debuggee* owner_of(pid_t tid);
+  // Every live process: the one debugged first, then fork children (detach-on-fork off).
+  std::vector<Debuggee*> processes();
+  // D;PID of a fork child: it goes, the rest stays (true). A detach of the debugged process
+  // while a fork child remains makes the child the one debugged (follow-fork-mode child).
+  bool detach_fork_child(pid_t pid);
+  // vKill;PID of one of several processes: that one dies, the others stay (true). False when it
+  // is the only one.
+  bool kill_one_of_several(pid_t pid);
   bool is_stdio() const { return listener_ && listener_->is_stdio(); }
 
   // Resumes as the session asks. All-stop: the stop reply comes through session.on_stop().
@@ -86,7 +100,20 @@ private:
   void watch_signals();
   void watch_child_signals();
   void drain_wait_statuses();
-  void deliver_stop(const threads::StopReport& stop);
+  // `from`: the process that stopped (nullptr: the one debugged).
+  void deliver_stop(const threads::StopReport& stop, Debuggee* from = nullptr);
+  // The requests of a resume that concern `process` (a thread is resumed by its own process).
+  std::vector<threads::ResumeRequest> requests_for(Debuggee& process, std::span<const threads::ResumeRequest> requests);
+  // Fork children that died are forgotten once told; the debugged process's place goes to a child.
+  void forget_gone_processes();
+  // A fork (vfork) was reported: its child becomes a process the client can address.
+  void adopt_fork_child(const threads::StopReport& stop, Debuggee& parent);
+  // The debugged process is gone or detached and a fork child remains: the child takes its place.
+  void promote_fork_child();
+  void let_fork_children_go();
+  Debuggee* running_process();
+  // gives a Debuggee what every process of ours has (agent output)
+  void equip(Debuggee& process);
   void announce_exit(const threads::StopReport& stop);
   void shutdown();
   // Gives a new process the modes the clients asked for.
@@ -103,6 +130,11 @@ private:
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<Listener> rendezvous_;
   std::unique_ptr<Debuggee> debuggee_;
+  // Children of reported forks and vforks, stopped, until the client detaches them (follows the
+  // parent) or the parent (follows the child).
+  std::vector<std::unique_ptr<Debuggee>> fork_children_;
+  // Wait statuses one process's blocking wait read for another's thread, handled next.
+  std::deque<std::pair<pid_t, int>> handed_over_;
   std::unique_ptr<ClientMultiplexer> multiplexer_;  // while several clients share the process
   std::vector<std::unique_ptr<Session>> sessions_;
   std::vector<std::unique_ptr<Session>> refused_;  // beyond --max-clients: told why, then let go

@@ -13,7 +13,11 @@ Session::~Session() = default;
 
 void Session::start() { read_more(); }
 
-Debuggee* Session::debuggee() { return server_.debuggee(); }
+// The process of the general thread (a fork child the client looks into), else the one debugged.
+Debuggee* Session::debuggee() {
+  Debuggee* process = server_.process(general_thread.pid);
+  return process ? process : server_.debuggee();
+}
 
 void Session::read_more() {
   stream_->async_read([this](std::error_code error, std::string_view bytes) {
@@ -106,7 +110,7 @@ void Session::on_stop(const threads::StopReport& stop) {
 }
 
 void Session::reply_stop(const threads::StopReport& stop) {
-  if (!non_stop) general_thread = stop.process_gone() ? ThreadId{} : ThreadId{ThreadId::any, stop.tid};
+  if (!non_stop) general_thread = stop.process_gone() ? ThreadId{} : ThreadId{server_.owner_of(stop.tid)->pid(), stop.tid};
   reply(format_stop_reply(stop, *this));
 }
 

@@ -30,6 +30,8 @@ struct ClientFeatures {
   bool vcont_supported = false;
   bool no_resumed = false;
   bool exec_events = false;
+  bool fork_events = false;
+  bool vfork_events = false;
 };
 
 class Session {

@@ -20,7 +20,7 @@ std::string hex_byte(int value) {
 } // namespace
 
 std::string format_stop_reply(const threads::StopReport& stop, Session& session) {
-  Debuggee& target = *session.debuggee();
+  Debuggee& target = *session.server().owner_of(stop.tid);
   const auto& disabled = session.server().options().disabled_packets;
   std::string process = session.client.multiprocess ? ";process:" + rsp::hex_number(target.pid()) : "";
   using Reason = threads::StopReport::Reason;
@@ -45,6 +45,10 @@ std::string format_stop_reply(const threads::StopReport& stop, Session& session)
     reply += "thread:" + format_thread_id(target.pid(), stop.tid, session.client.multiprocess) + ";";
   if (auto core = threads::thread_core(target.pid(), stop.tid)) reply += "core:" + rsp::hex_number(*core) + ";";
   if (stop.reason == Reason::breakpoint && session.client.swbreak) reply += "swbreak:;";
+  if (stop.reason == Reason::forked || stop.reason == Reason::vforked)
+    reply += std::string(stop.reason == Reason::forked ? "fork:" : "vfork:") +
+             format_thread_id(stop.child, stop.child, session.client.multiprocess) + ";";
+  if (stop.reason == Reason::vfork_done) reply += "vforkdone:;";
   if (stop.reason == Reason::exec) reply += "exec:" + rsp::to_hex(threads::executable_path(target.pid())) + ";";
   if (stop.reason == Reason::syscall_entry || stop.reason == Reason::syscall_return)
     reply += std::string(stop.reason == Reason::syscall_entry ? "syscall_entry:" : "syscall_return:") +

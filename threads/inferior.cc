@@ -109,6 +109,7 @@ void Inferior::resume_thread(Thread& thread, bool step, int signal) {
     signal = 0;
   }
   thread.in_signal_delivery_stop = false;
+  thread.in_syscall_stop = false;
   try {
     // Out of line, a system call would stop with the PC in a slot: a slot runs plainly.
     if (step)
@@ -442,6 +443,12 @@ std::vector<StopReport> Inferior::stop_all_now() {
 
 void Inferior::enter_non_stop() {
   if (non_stop_) return;
+  halt();
+  non_stop_ = true;
+}
+
+void Inferior::halt() {
+  if (gone_) return;
   if (!all_stopped()) {
     stopping_ = true;
     stop_all_running();
@@ -449,7 +456,10 @@ void Inferior::enter_non_stop() {
   }
   stopping_ = interrupting_ = running_ = false;
   stopping_for_.reset();
-  non_stop_ = true;
+}
+
+bool Inferior::owns_thread(pid_t tid) const {
+  return threads_.count(tid) || vfork_children_.count(tid) || (!gone_ && is_our_thread(tid));
 }
 
 std::vector<StopReport> Inferior::stop_threads(pid_t tid) {
@@ -655,6 +665,9 @@ bool Inferior::trap_overtaken(Thread& thread) {
 }
 
 std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
+  // Read by one of our blocking waits, but another process's (a fork child the client debugs).
+  if (!threads_.count(tid) && !vfork_children_.count(tid) && belongs_elsewhere && belongs_elsewhere(tid, status))
+    return std::nullopt;
   if (auto child = vfork_children_.find(tid); child != vfork_children_.end()) {
     handle_vfork_child(child->second, status);
     return std::nullopt;
@@ -681,6 +694,9 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
   std::set<std::uint64_t> removed = std::exchange(thread->removed_while_running, {});
   thread->in_signal_delivery_stop =
       event.kind == WaitEvent::Kind::signal_stop || event.kind == WaitEvent::Kind::trap_stop;
+  thread->in_syscall_stop = event.kind == WaitEvent::Kind::fork || event.kind == WaitEvent::Kind::clone ||
+                            event.kind == WaitEvent::Kind::exec || event.kind == WaitEvent::Kind::vfork_done ||
+                            event.kind == WaitEvent::Kind::syscall_stop;
 
   // A thread on its way past a breakpoint: put it where the program is before anything else
   // looks at it (no slot address is ever seen), and finish the step-over if that is what
@@ -761,7 +777,11 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
     return keep_running_or_report(*thread);
 
   case WaitEvent::Kind::fork:
-    handle_fork(event);
+    if (auto forked = handle_fork(*thread, event)) return report(*thread, *forked);
+    return keep_running_or_report(*thread);
+
+  case WaitEvent::Kind::vfork_done:
+    if (report_vforks) return report(*thread, StopReport{StopReport::Reason::vfork_done, tid, SIGTRAP});
     return keep_running_or_report(*thread);
 
   case WaitEvent::Kind::exec:

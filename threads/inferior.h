@@ -39,6 +39,9 @@ struct ResumeRequest {
   // Range stepping (vCont;r): keep stepping while the PC stays in [range_start, range_end).
   std::uint64_t range_start = 0;
   std::uint64_t range_end = 0;
+  // Which process the thread is in, for a caller that debugs several (an Inferior resumes only
+  // its own threads and ignores this): a pid, or 0 / -1 for any / every one.
+  pid_t process = 0;
 };
 
 class Inferior {
@@ -71,9 +74,10 @@ public:
   std::function<void(const std::set<std::uint64_t>&)> before_resume;
   // Called after the process exec'd: its memory, and every int3 in it, is new.
   std::function<void()> on_exec;
-  // Called with a fork child, stopped, before it is let go: it must leave with none of our
-  // int3s or XOL areas in its copy of the memory.
-  std::function<void(Thread& child, const ProcessMemory& child_memory)> on_fork_child;
+  // Called with a fork child, stopped, before it is let go or handed to the client: a fork
+  // child must be left with none of our int3s or XOL areas in its copy of the memory; a vfork
+  // child (`shares_memory`) only with a PC outside our slots.
+  std::function<void(Thread& child, const ProcessMemory& child_memory, bool shares_memory)> on_fork_child;
   // Signals delivered to the program without stopping it (QPassSignals).
   std::set<int> pass_signals;
   // System calls whose entry and return stop the thread (QCatchSyscalls): nullopt, none; an
@@ -93,6 +97,12 @@ public:
   bool report_thread_events = false;
   // exec-events+: an exec is reported (Reason::exec) instead of the new program running on.
   bool report_exec = false;
+  // fork-events+ / vfork-events+: a fork (vfork) is reported as `forked` (`vforked`), the
+  // child kept stopped and traced for the client to take; the end of a vfork as `vfork_done`.
+  bool report_forks = false;
+  bool report_vforks = false;
+  // The child of a reported fork or vfork, as a process of its own (nullptr if there is none).
+  std::unique_ptr<Inferior> take_fork_child(pid_t child);
 
   // Resumes the threads the requests name. All-stop: when a thread about to run already has a
   // pending event, nothing runs and that event is returned to be reported at once. Non-stop:
@@ -117,6 +127,14 @@ public:
   // All-stop to non-stop while threads may be running (a second client arrives): they stop,
   // and what they stopped for stays pending, reported when they are next resumed.
   void enter_non_stop();
+  // All-stop: every running thread stops, silently; what they stopped for stays pending. (Another
+  // process of the client's stopped, and all-stop stops everything.)
+  void halt();
+  // Is `tid` one of this process's threads (known, or a new one not announced yet)?
+  bool owns_thread(pid_t tid) const;
+  // Set when the stub debugs several processes: a wait status one of our blocking waits read
+  // for a thread that is not ours is handed over (true: taken by its process).
+  std::function<bool(pid_t tid, int status)> belongs_elsewhere;
   // The breakpoint layer took an int3 out of memory: a thread running meanwhile may have
   // executed it already, and its trap is rewound silently when it arrives.
   void site_removed(std::uint64_t address);
@@ -153,7 +171,8 @@ private:
   // inferior_forks.cc: fork and vfork children.
   bool is_our_thread(pid_t tid) const;
   void wait_for_first_stop(pid_t child);
-  void handle_fork(const WaitEvent& event);
+  std::optional<StopReport> handle_fork(const Thread& parent, const WaitEvent& event);
+  StopReport adopt_fork_child(const Thread& parent, pid_t child, bool vfork);
   void handle_vfork_child(Thread& child, int status);
   void let_vfork_children_go();
   void resume_thread(Thread& thread, bool step, int signal);
@@ -197,8 +216,11 @@ private:
   pid_t interrupted_tid_ = 0;             // the thread that Ctrl-C is reported for
   bool interrupt_owed_ = false;           // a Ctrl-C beaten by a real event: reported at the next resume
   std::set<pid_t> exited_early_;          // threads gone before their clone event was read
-  std::set<pid_t> early_children_;        // fork children whose first stop came before the fork event
+  // Fork children whose first stop came before the fork event. One set for every Inferior: any
+  // of them may read a grandchild's first stop (waitpid(-1) is the stub's, not a process's).
+  static inline std::set<pid_t> early_children_;
   std::map<pid_t, Thread> vfork_children_;  // share our memory, int3s included, until exec or exit
+  std::map<pid_t, std::unique_ptr<Inferior>> fork_children_;  // reported, not taken yet
   struct Held { pid_t tid; bool step; int signal; };
   std::vector<StopReport> queued_reports_;  // see take_reports()
   std::vector<Held> held_;                // waiting for an in-place step-over to finish (non-stop: parked)

@@ -36,19 +36,20 @@ void Inferior::wait_for_first_stop(pid_t child) {
     throw std::runtime_error("fork child " + std::to_string(child) + " ended before its first stop");
 }
 
-void Inferior::handle_fork(const WaitEvent& event) {
+std::optional<StopReport> Inferior::handle_fork(const Thread& parent, const WaitEvent& event) {
   pid_t child = event.new_tid;
   try {
     wait_for_first_stop(child);
+    if (event.vfork ? report_vforks : report_forks) return adopt_fork_child(parent, child, event.vfork);
     if (event.vfork) {
       log_event("vfork child " + std::to_string(child) + ": traced until it execs or exits");
       Thread& thread = vfork_children_.emplace(child, Thread(child, Thread::State::stopped)).first->second;
       resume_thread(thread, false, 0);
-      return;
+      return std::nullopt;
     }
     Thread thread(child, Thread::State::stopped);
     ProcessMemory memory(child);
-    if (on_fork_child) on_fork_child(thread, memory);
+    if (on_fork_child) on_fork_child(thread, memory, false);
     thread.flush_registers();
     ptrace_detach(child, 0);
     log_event("fork child " + std::to_string(child) + ": cleaned and detached");
@@ -56,6 +57,30 @@ void Inferior::handle_fork(const WaitEvent& event) {
     // Nothing the client can do about it; the parent carries on either way.
     log_event("fork child " + std::to_string(child) + ": " + error.what());
   }
+  return std::nullopt;
+}
+
+// The client debugs the child from here as a process of its own, which starts as a fresh
+// attach would: no int3 and no XOL area of ours in it (a vfork child shares the parent's, and
+// is kept out of our slots only), its thread stopped until the client resumes or detaches it.
+StopReport Inferior::adopt_fork_child(const Thread& parent, pid_t child, bool vfork) {
+  std::unique_ptr<Inferior> process(new Inferior(child, attached_));
+  Thread& thread = process->threads_.emplace(child, Thread(child, Thread::State::stopped)).first->second;
+  if (on_fork_child) on_fork_child(thread, process->memory(), vfork);
+  thread.flush_registers();
+  fork_children_[child] = std::move(process);
+  log_event(std::string(vfork ? "vfork" : "fork") + " child " + std::to_string(child) + ": kept for the client");
+  StopReport stop{vfork ? StopReport::Reason::vforked : StopReport::Reason::forked, parent.tid, SIGTRAP};
+  stop.child = child;
+  return stop;
+}
+
+std::unique_ptr<Inferior> Inferior::take_fork_child(pid_t child) {
+  auto it = fork_children_.find(child);
+  if (it == fork_children_.end()) return nullptr;
+  std::unique_ptr<Inferior> process = std::move(it->second);
+  fork_children_.erase(it);
+  return process;
 }
 
 void Inferior::handle_vfork_child(Thread& child, int status) {

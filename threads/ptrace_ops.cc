@@ -20,7 +20,7 @@ void check(long result, const char* request, pid_t tid) {
 
 long default_ptrace_options(bool kill_with_stub) {
   long options = PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC |
-                 PTRACE_O_TRACESYSGOOD;
+                 PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACESYSGOOD;
   return kill_with_stub ? options | PTRACE_O_EXITKILL : options;
 }
 

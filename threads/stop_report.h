@@ -23,6 +23,11 @@ struct StopReport {
     thread_exited,   // a thread (not the last) exited with `exit_status` (thread events asked for)
     no_resumed,      // nothing is left running that could report anything
     exec,          // the process ran a new program (exec events asked for); tid is the pid
+    // fork-events / vfork-events: thread `tid` forked process `child`, which waits, stopped,
+    // for the client (Inferior::take_fork_child); vfork_done: the vfork child let its parent go.
+    forked,
+    vforked,
+    vfork_done,
     // QCatchSyscalls: a system call `syscall_number` is entered or has returned.
     syscall_entry,
     syscall_return,
@@ -34,6 +39,7 @@ struct StopReport {
   std::uint64_t address = 0;  // the breakpoint or watched address
   HardwareKind watch_kind = HardwareKind::write;
   long syscall_number = -1;
+  pid_t child = 0;  // forked, vforked
 
   bool process_gone() const { return reason == Reason::exited || reason == Reason::killed; }
   const char* reason_name() const {
@@ -50,6 +56,9 @@ struct StopReport {
     case Reason::thread_exited: return "thread exited";
     case Reason::no_resumed: return "no thread resumed";
     case Reason::exec: return "exec";
+    case Reason::forked: return "fork";
+    case Reason::vforked: return "vfork";
+    case Reason::vfork_done: return "vfork done";
     case Reason::syscall_entry: return "syscall entry";
     case Reason::syscall_return: return "syscall return";
     }

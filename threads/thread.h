@@ -59,6 +59,10 @@ struct Thread {
   // PTRACE_CONT can deliver a signal; in any other stop (an interrupt, an event) the kernel
   // ignores the signal argument, so it is sent with tgkill and delivered when it arrives.
   bool in_signal_delivery_stop = false;
+  // Stopped inside a system call it has not returned from (a fork, vfork, clone or exec event,
+  // a syscall stop): resumed, it first finishes that call, whose result lands in rax, so no
+  // system call can be injected into it (threads/remote_syscall.h) until it has run again.
+  bool in_syscall_stop = false;
   int injected_signal = 0;
   long syscall_number = -1;  // the system call it last entered (its exit stop does not say)
   // Breakpoints removed while this thread ran: a trap from one of them may still be on its

@@ -46,6 +46,9 @@ WaitEvent decode_wait_status(pid_t tid, int status) {
   case PTRACE_EVENT_STOP:
     event.kind = WaitEvent::Kind::event_stop;
     return event;
+  case PTRACE_EVENT_VFORK_DONE:
+    event.kind = WaitEvent::Kind::vfork_done;
+    return event;
   default:
     break;
   }
@@ -82,6 +85,7 @@ std::string describe(const WaitEvent& event) {
   case WaitEvent::Kind::clone: return "clone, new thread " + std::to_string(event.new_tid);
   case WaitEvent::Kind::fork: return std::string(event.vfork ? "vfork" : "fork") + ", child " + std::to_string(event.new_tid);
   case WaitEvent::Kind::exec: return "exec (was thread " + std::to_string(event.former_tid) + ")";
+  case WaitEvent::Kind::vfork_done: return "vfork done";
   case WaitEvent::Kind::syscall_stop: return "syscall stop";
   case WaitEvent::Kind::exited: return "exited with status " + std::to_string(event.status);
   case WaitEvent::Kind::killed: return "killed by signal " + std::to_string(event.signal);

@@ -14,6 +14,7 @@ struct WaitEvent {
     clone,          // PTRACE_EVENT_CLONE: `new_tid` is the new thread
     fork,           // PTRACE_EVENT_FORK / _VFORK: `new_tid` is the child process (`vfork` says which)
     exec,           // PTRACE_EVENT_EXEC: `former_tid` is the thread that called execve
+    vfork_done,     // PTRACE_EVENT_VFORK_DONE: the vfork child exec'd or exited; the parent goes on
     syscall_stop,   // syscall entry or exit (PTRACE_O_TRACESYSGOOD)
     exited,         // WIFEXITED: `status` is the exit code
     killed,         // WIFSIGNALED: `signal` killed it

@@ -84,6 +84,13 @@ class Client:
             if reason == "breakpoint-hit":
                 function = stop["frame"]["func"]
                 self.hits[function] = self.hits.get(function, 0) + 1
+                if self.signals:
+                    # The program is dying of the signal it was passed. GDB 13 resuming a thread
+                    # from a breakpoint in that instant falls back to an in-line step-over, stops
+                    # every thread, and prunes the thread that holds the pending exit, losing it.
+                    # That race is GDB's (it happens the same with gdbserver); a user never
+                    # resumes faster than a process dies, this loop does.
+                    continue
                 self.resume(stop)
                 self.held.discard(stop["thread-id"])
             elif reason == "signal-received":

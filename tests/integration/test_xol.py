@@ -124,7 +124,7 @@ class XolTest(DebugTestCase):
         self.assertEqual(s.server_out, undebugged_output("xol_hammer"), s.describe())
 
     def test_signals_never_see_a_slot_address(self):
-        """SIGALRM every 500 us while four threads pass a breakpoint, then a SIGFPE raised by an
+        """SIGPROF every 500 us of CPU time while four threads pass a breakpoint, then a SIGFPE raised by an
         idiv run out of line: handlers see only the program's own addresses."""
         commands = ["break main", "continue", "break hot", "ignore 2 1000000", "break *xol_div",
                     "continue", mark("div"), "continue", mark("fpe"), "info breakpoints",
@@ -133,7 +133,7 @@ class XolTest(DebugTestCase):
         self.assertMatch(r"hit Breakpoint 3, 0x[0-9a-f]+ in divide ", s.stdout)
         self.assertMatch(r"received signal SIGFPE, Arithmetic exception", s.section("div"))
         self.assertNotIn("SIGTRAP", s.stdout + s.gdb.stderr, s.describe())
-        # Every call is a hit (none raced past). There can be more: when a SIGALRM comes while GDB
+        # Every call is a hit (none raced past). There can be more: when a SIGPROF comes while GDB
         # steps a thread off the breakpoint, GDB has it delivered from there and wants to see
         # the handler's return onto the int3 (its step-resume breakpoint), which counts again;
         # gdbserver counts many more of those.

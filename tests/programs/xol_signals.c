@@ -1,5 +1,7 @@
-/* Signals meet XOL step-overs. Four threads pass a breakpoint on hot() while SIGALRM fires every
- * 500 us: every interrupted PC the handler sees must belong to a loaded object (never an
+/* Signals meet XOL step-overs. Four threads pass a breakpoint on hot() while SIGPROF fires every
+ * 500 us of the process's CPU time (CPU time, not wall-clock: a wall-clock timer outpaces GDB's
+ * round trips while it steps a thread over the breakpoint in place, every step meets a new
+ * signal, and the program barely moves; with gdbserver too): every interrupted PC the handler sees must belong to a loaded object (never an
  * anonymous XOL slot). Then a division by zero at a breakpoint (xol_div, run out of line)
  * raises SIGFPE: the handler must see the original instruction's address in si_addr and in the
  * saved RIP, never a slot address. */
@@ -73,9 +75,9 @@ int main(int argc, char** argv) {
   memset(&action, 0, sizeof action);
   action.sa_sigaction = on_alarm;
   action.sa_flags = SA_SIGINFO | SA_RESTART;
-  sigaction(SIGALRM, &action, NULL);
+  sigaction(SIGPROF, &action, NULL);
   struct itimerval every = {{0, 500}, {0, 500}};
-  setitimer(ITIMER_REAL, &every, NULL);
+  setitimer(ITIMER_PROF, &every, NULL);
 
   pthread_t threads[NTHREADS];
   for (long i = 0; i < NTHREADS; i++) pthread_create(&threads[i], NULL, worker, (void*)i);
@@ -85,11 +87,11 @@ int main(int argc, char** argv) {
     pthread_join(threads[i], &result);
     total += (long)result;
   }
-  /* Undebugged, the threads may finish before the first alarm: wait for one, so the output
-   * is the same with and without a debugger. */
-  while (__atomic_load_n(&alarms, __ATOMIC_RELAXED) == 0) usleep(100);
+  /* Undebugged, the threads may finish before the first alarm: spin (CPU time makes it come)
+   * until one has, so the output is the same with and without a debugger. */
+  while (__atomic_load_n(&alarms, __ATOMIC_RELAXED) == 0) continue;
   struct itimerval off = {{0, 0}, {0, 0}};
-  setitimer(ITIMER_REAL, &off, NULL);
+  setitimer(ITIMER_PROF, &off, NULL);
 
   int seen = alarms < MAX_ALARMS ? alarms : MAX_ALARMS, outside = 0;
   for (int i = 0; i < seen; i++) {

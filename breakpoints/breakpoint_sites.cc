@@ -87,6 +87,11 @@ void BreakpointSites::restore_all_into(const threads::ProcessMemory& memory) con
   for (const auto& [address, site] : sites_) memory.write(address, std::span(&site.original, 1));
 }
 
+void BreakpointSites::restore_all_but_those_of(const BreakpointSites& other, const threads::ProcessMemory& memory) const {
+  for (const auto& [address, site] : sites_)
+    if (!other.sites_.count(address)) memory.write(address, std::span(&site.original, 1));
+}
+
 void BreakpointSites::remove_all() {
   if (!inferior_.gone())
     for (const auto& [address, site] : sites_) restore(address, site);
@@ -95,9 +100,13 @@ void BreakpointSites::remove_all() {
 
 std::size_t BreakpointSites::read_memory(std::uint64_t address, std::span<std::uint8_t> out) const {
   std::size_t count = inferior_.memory().read(address, out);
-  for (auto it = sites_.lower_bound(address); it != sites_.end() && it->first < address + count; ++it)
-    out[it->first - address] = it->second.original;
+  hide_int3s(address, out.first(count));
   return count;
+}
+
+void BreakpointSites::hide_int3s(std::uint64_t address, std::span<std::uint8_t> bytes) const {
+  for (auto it = sites_.lower_bound(address); it != sites_.end() && it->first < address + bytes.size(); ++it)
+    bytes[it->first - address] = it->second.original;
 }
 
 std::size_t BreakpointSites::write_memory(std::uint64_t address, std::span<const std::uint8_t> bytes) {

@@ -38,6 +38,12 @@ public:
   // Writes every original byte into another copy of the address space (a fork child's),
   // keeping the sites here.
   void restore_all_into(const threads::ProcessMemory& memory) const;
+  // A vfork child runs in its parent's memory: it knows the parent's int3s as its own (as
+  // gdbserver clones a parent's breakpoints into a vfork child).
+  void copy_sites_of(const BreakpointSites& parent) { sites_ = parent.sites_; }
+  // Restores, into `memory`, the sites `other` does not have (the int3s that are only ours in a
+  // memory we shared with `other`).
+  void restore_all_but_those_of(const BreakpointSites& other, const threads::ProcessMemory& memory) const;
   // The process exec'd: its memory holds none of our int3s any more.
   void forget_all() { sites_.clear(); }
 
@@ -64,6 +70,9 @@ public:
 
   // Memory as the program wrote it: original bytes in place of our int3s.
   std::size_t read_memory(std::uint64_t address, std::span<std::uint8_t> out) const;
+  // Puts the original bytes over our int3s in `bytes`, read at `address` (by another process
+  // sharing this memory: a vfork child and its parent).
+  void hide_int3s(std::uint64_t address, std::span<std::uint8_t> bytes) const;
   // Writes as the program would see them; over a site the shadow takes the new byte and the
   // int3 stays.
   std::size_t write_memory(std::uint64_t address, std::span<const std::uint8_t> bytes);

@@ -32,6 +32,8 @@ public:
   pid_t pid() const { return inferior_->pid(); }
   // A vfork child shares this process's memory (and our int3s in it) until it execs or exits.
   pid_t vfork_parent = 0;
+  // It died while all-stop stopped everything for another process's stop: told at the next resume.
+  std::optional<threads::StopReport> untold_exit;
   bool gone() const { return inferior_->gone(); }
 
   const threads::StopReport& last_stop() const { return last_stop_; }

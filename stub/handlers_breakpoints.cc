@@ -6,6 +6,7 @@
 #include "stub/debuggee.h"
 #include "stub/handlers.h"
 #include "stub/packet_args.h"
+#include "stub/server.h"
 #include "stub/session.h"
 
 namespace xolstub::stub {
@@ -44,6 +45,7 @@ void handle_breakpoint(Session& session, std::string_view packet) {
   if (fields[0] != "0") return session.reply("");
   if (!target || target->gone()) return session.reply_error(1, "no process to set a breakpoint in");
   if (insert) {
+    session.server().settle_vfork_parent(*target);
     // `;X len,bytecode...` conditions and `;cmds:persist,X len,bytecode...` commands, run by
     // the stub at each hit (breakpoints/breakpoint_conditions.h).
     auto options = breakpoints::parse_point_options(body.substr(std::min(body.find(';'), body.size())));

@@ -5,6 +5,7 @@
 #include "stub/debuggee.h"
 #include "stub/handlers.h"
 #include "stub/packet_args.h"
+#include "stub/server.h"
 #include "stub/session.h"
 
 namespace xolstub::stub {
@@ -24,9 +25,12 @@ void handle_read(Session& session, std::string_view packet) {
   // Answer as much as fits in one reply; GDB asks again for the rest.
   std::size_t length = std::min<std::uint64_t>(request->length, (Session::packet_size - 16) / 2);
   std::vector<std::uint8_t> bytes(length);
-  std::size_t count = require_process(session).sites().read_memory(request->address, bytes);
+  Debuggee& target = require_process(session);
+  std::size_t count = target.sites().read_memory(request->address, bytes);
   if (count == 0 && length != 0) return session.reply_error(1, "cannot read memory at " + hex_address(request->address));
   bytes.resize(count);
+  // A vfork child and its parent share the memory, and each one's int3s are in it.
+  for (Debuggee* other : session.server().memory_sharers(target)) other->sites().hide_int3s(request->address, bytes);
   session.reply(rsp::to_hex(bytes));
 }
 

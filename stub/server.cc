@@ -222,9 +222,28 @@ void Server::drain_wait_statuses() {
   }
 }
 
+std::vector<Debuggee*> Server::memory_sharers(Debuggee& target) {
+  std::vector<Debuggee*> sharers;
+  if (fork_children_.empty()) return sharers;
+  for (Debuggee* other : processes())
+    if (other != &target && (other->pid() == target.vfork_parent || other->vfork_parent == target.pid()))
+      sharers.push_back(other);
+  return sharers;
+}
+
+void Server::settle_vfork_parent(Debuggee& child) {
+  if (Debuggee* parent = child.vfork_parent ? process(child.vfork_parent) : nullptr)
+    if (!parent->gone()) parent->sites().purge_retired({});
+}
+
 void Server::forget_gone_processes() {
-  std::erase_if(fork_children_, [](const auto& child) { return child->gone(); });
-  if (debuggee_ && debuggee_->gone() && !fork_children_.empty()) promote_fork_child();
+  for (auto& child : fork_children_) {
+    // A vfork child that exited leaves its int3s in the memory it shared with its parent.
+    Debuggee* parent = child->gone() && child->vfork_parent ? process(child->vfork_parent) : nullptr;
+    if (parent && !parent->gone()) child->sites().restore_all_but_those_of(parent->sites(), parent->inferior().memory());
+  }
+  std::erase_if(fork_children_, [](const auto& child) { return child->gone() && !child->untold_exit; });
+  if (debuggee_ && debuggee_->gone() && !debuggee_->untold_exit && !fork_children_.empty()) promote_fork_child();
 }
 
 void Server::deliver_stop(const threads::StopReport& stop, Debuggee* from) {
@@ -239,7 +258,8 @@ void Server::deliver_stop(const threads::StopReport& stop, Debuggee* from) {
   // All-stop stops everything: the other processes the client resumed too.
   if (!process.inferior().non_stop())
     for (Debuggee* other : processes())
-      if (other != &process) other->inferior().halt();
+      if (other != &process)
+        if (auto exit = other->inferior().halt()) other->untold_exit = *exit;
   bool told = false;
   for (auto& session : sessions_) {
     if (session->non_stop) {
@@ -250,7 +270,8 @@ void Server::deliver_stop(const threads::StopReport& stop, Debuggee* from) {
       told = true;
     }
   }
-  if (&process == debuggee_.get()) death_unreported_ = stop.process_gone() && !told;
+  // Killed from outside while every client thought it stopped: the next resume hears of it.
+  if (stop.process_gone() && !told) process.untold_exit = stop;
 }
 
 Debuggee* Server::process(pid_t pid) {
@@ -266,6 +287,13 @@ Debuggee* Server::owner_of(pid_t tid) {
   for (auto& child : fork_children_)
     if (child->pid() == tid || child->inferior().owns_thread(tid)) return child.get();
   return debuggee_.get();
+}
+
+std::vector<Debuggee*> Server::all_processes() {
+  std::vector<Debuggee*> every;
+  if (debuggee_) every.push_back(debuggee_.get());
+  for (auto& child : fork_children_) every.push_back(child.get());
+  return every;
 }
 
 std::vector<Debuggee*> Server::processes() {
@@ -295,7 +323,19 @@ void Server::adopt_fork_child(const threads::StopReport& stop, Debuggee& parent_
   inferior->catch_syscalls = parent.catch_syscalls;
   if (parent.non_stop()) inferior->set_non_stop(true);
   auto child = Debuggee::adopt(std::move(inferior));
-  if (stop.reason == threads::StopReport::Reason::vforked) child->vfork_parent = parent_process.pid();
+  if (stop.reason == threads::StopReport::Reason::vforked) {
+    child->vfork_parent = parent_process.pid();
+    child->sites().copy_sites_of(parent_process.sites());
+    // The int3s only it has are in its parent's memory until it execs: put back there when it
+    // does (and when it exits: forget_gone_processes).
+    auto forget = std::move(child->inferior().on_exec);
+    child->inferior().on_exec = [this, process = child.get(), forget] {
+      if (Debuggee* parent = this->process(process->vfork_parent); parent && !parent->gone())
+        process->sites().restore_all_but_those_of(parent->sites(), parent->inferior().memory());
+      process->vfork_parent = 0;  // its memory is its own from here
+      if (forget) forget();
+    };
+  }
   equip(*child);
   fork_children_.push_back(std::move(child));
   update_thread_events();
@@ -319,10 +359,8 @@ bool Server::detach_fork_child(pid_t pid) {
   if (it != fork_children_.end()) {
     std::fprintf(stderr, "Detaching from process %d\n", pid);
     try {
-      // A vfork child runs on in its parent's memory: no int3 GDB gave up on (kept retired for
-      // a step-over) may be left there for it to die on.
-      if (Debuggee* parent = (*it)->vfork_parent ? process((*it)->vfork_parent) : nullptr)
-        if (!parent->gone()) parent->sites().purge_retired({});
+      // A vfork child runs on in its parent's memory: no int3 may be left there for it to die on.
+      settle_vfork_parent(**it);
       if (!(*it)->gone()) (*it)->detach();
     } catch (const std::exception& error) {
       debug_event("while detaching fork child " + std::to_string(pid) + ": " + error.what());
@@ -339,7 +377,6 @@ bool Server::detach_fork_child(pid_t pid) {
 void Server::promote_fork_child() {
   debuggee_ = std::move(fork_children_.front());
   fork_children_.erase(fork_children_.begin());
-  death_unreported_ = false;
   apply_modes();
 }
 
@@ -375,11 +412,20 @@ void Server::resume(Session& session, std::span<const threads::ResumeRequest> re
     if (session.non_stop) session.reply_ok();
     return multiplexer_->resume(session, requests);
   }
-  if (debuggee_ && debuggee_->gone() && death_unreported_) {
-    death_unreported_ = false;
-    session.reply_stop(debuggee_->last_stop());
-    return;
-  }
+  // A process that died while nobody was waiting for it (killed from outside, or while
+  // everything was stopped for another one's stop) speaks first.
+  for (Debuggee* each : all_processes())
+    if (each->untold_exit) {
+      threads::StopReport exit = *std::exchange(each->untold_exit, std::nullopt);
+      if (session.non_stop) {
+        session.reply_ok();
+        session.notify_stop(exit);
+      } else {
+        session.reply_stop(exit);
+      }
+      forget_gone_processes();
+      return;
+    }
   if (!debuggee_ || debuggee_->gone()) {
     session.reply_error(1, "there is no process to resume");
     return;
@@ -395,12 +441,15 @@ void Server::resume(Session& session, std::span<const threads::ResumeRequest> re
     // client does not know it stopped.
     std::set<pid_t> unacknowledged;
     for (auto& each : sessions_) unacknowledged.merge(each->unacknowledged_threads());
-    for (auto& [process, mine] : plan)
+    for (auto& [process, mine] : plan) {
+      settle_vfork_parent(*process);
       for (const auto& stop : process->inferior().resume(mine, unacknowledged)) deliver_stop(stop, process);
+    }
     return;
   }
   session.waiting_for_stop = true;
   for (auto& [process, mine] : plan) {
+    settle_vfork_parent(*process);
     auto stops = process->inferior().resume(mine);
     if (!stops.empty()) return deliver_stop(stops.front(), process);
   }
@@ -549,7 +598,6 @@ void Server::start_program(std::vector<std::string> argv) {
   launch.argv.front() = resolve_program(launch.argv.front());
   launch.environment = environment_.entries();
   debuggee_ = Debuggee::launch(launch);
-  death_unreported_ = false;
   apply_modes();
   std::fprintf(stderr, "Process %s created; pid = %d\n", launch.argv.front().c_str(), debuggee_->pid());
   std::fflush(stderr);
@@ -562,7 +610,6 @@ void Server::attach_process(pid_t pid) {
   auto attached = Debuggee::attach(pid);
   if (debuggee_ && !debuggee_->gone()) kill_process();
   debuggee_ = std::move(attached);
-  death_unreported_ = false;
   apply_modes();
   std::fprintf(stderr, "Attached; pid = %d\n", debuggee_->pid());
   std::fflush(stderr);

@@ -40,6 +40,12 @@ public:
   // D;PID of a fork child: it goes, the rest stays (true). A detach of the debugged process
   // while a fork child remains makes the child the one debugged (follow-fork-mode child).
   bool detach_fork_child(pid_t pid);
+  // A vfork child about to run or get an int3 in the memory it shares with its parent: the
+  // int3s the parent's client gave up on (kept for a step-over the blocked parent will not
+  // make) go first, so the child neither trips on them nor takes one for the program's byte.
+  void settle_vfork_parent(Debuggee& process);
+  // The other processes whose memory is `process`'s (its vfork parent, its vfork children).
+  std::vector<Debuggee*> memory_sharers(Debuggee& process);
   // vKill;PID of one of several processes: that one dies, the others stay (true). False when it
   // is the only one.
   bool kill_one_of_several(pid_t pid);
@@ -112,6 +118,8 @@ private:
   void promote_fork_child();
   void let_fork_children_go();
   Debuggee* running_process();
+  // processes() and the dead ones not forgotten yet.
+  std::vector<Debuggee*> all_processes();
   // gives a Debuggee what every process of ours has (agent output)
   void equip(Debuggee& process);
   void announce_exit(const threads::StopReport& stop);
@@ -139,9 +147,6 @@ private:
   std::vector<std::unique_ptr<Session>> sessions_;
   std::vector<std::unique_ptr<Session>> refused_;  // beyond --max-clients: told why, then let go
   int next_session_id_ = 1;
-  // The process died while every client thought it stopped (killed from outside): the next
-  // resume hears of it at once.
-  bool death_unreported_ = false;
   bool exiting_ = false;
 };
 

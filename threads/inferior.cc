@@ -447,15 +447,22 @@ void Inferior::enter_non_stop() {
   non_stop_ = true;
 }
 
-void Inferior::halt() {
-  if (gone_) return;
+std::optional<StopReport> Inferior::halt() {
+  if (gone_) return std::nullopt;
+  std::optional<StopReport> exit;
   if (!all_stopped()) {
     stopping_ = true;
     stop_all_running();
-    wait_until_all_stopped([&](const StopReport& stop) { keep_pending(stop); });
+    wait_until_all_stopped([&](const StopReport& stop) {
+      if (stop.process_gone())
+        exit = stop;
+      else
+        keep_pending(stop);
+    });
   }
   stopping_ = interrupting_ = running_ = false;
   stopping_for_.reset();
+  return exit;
 }
 
 bool Inferior::owns_thread(pid_t tid) const {

@@ -128,8 +128,9 @@ public:
   // and what they stopped for stays pending, reported when they are next resumed.
   void enter_non_stop();
   // All-stop: every running thread stops, silently; what they stopped for stays pending. (Another
-  // process of the client's stopped, and all-stop stops everything.)
-  void halt();
+  // process of the client's stopped, and all-stop stops everything.) Returns the process's
+  // exit if it died meanwhile, which no pending event can keep.
+  std::optional<StopReport> halt();
   // Is `tid` one of this process's threads (known, or a new one not announced yet)?
   bool owns_thread(pid_t tid) const;
   // Set when the stub debugs several processes: a wait status one of our blocking waits read

@@ -87,6 +87,21 @@ class ForkTest(DebugTestCase):
         self.assertIn("child exited 0", s.server_out)
         self.assertIn("parent done, counter = 5", s.server_out)
 
+    def test_follow_a_vfork_child_through_its_exec(self):
+        # The child's breakpoint goes into the memory it shares with its parent; after the
+        # exec, the parent (detached) must find its own bytes there again.
+        s = self.debug("forker", ["vfork"], [
+            "set follow-fork-mode child", "break hot", "continue", "continue", "continue", "delete",
+            "break forker.c:36", mark("child"), "continue", "continue", mark("exec"), "continue"],
+            keep_inferior=True)
+        self.assertMatch(r"Attaching after .* vfork to child", s.section("child"))
+        self.assertMatch(HIT + r"Breakpoint 2(\.\d+)?, main .* at forker\.c:36", s.section("child"))
+        self.assertMatch(r"Detaching vfork parent process \d+ after child exec", s.section("child"))
+        self.assertMatch(r"is executing new program: /.*true", s.section("child"))
+        output = self.wait_for_output(s, "parent done")
+        self.assertIn("child exited 0", output)
+        self.assertIn("parent done, counter = 5", output)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -83,10 +83,12 @@ class TlsTest(DebugTestCase):
         s = self.debug("tls_static", [], [
             "break all_set", "continue",
             mark("exe"), "thread apply all print tls_main",
+            mark("lib"), "thread apply all print tls_lib",
             mark("errno"), "thread apply all print (int) errno",
             "kill"])
-        self.assertValues(s.section("exe"), {"tls_static": 1, worker(0): 100, worker(1): 101})
-        self.assertValues(s.section("errno"), {"tls_static": 5, worker(0): 10, worker(1): 11})
+        self.assertValues(s.section("exe"), {"tls_static": 1, **{worker(k): 100 + k for k in range(WORKERS)}})
+        self.assertValues(s.section("lib"), {"tls_static": 2, **{worker(k): 200 + k for k in range(WORKERS)}})
+        self.assertValues(s.section("errno"), {"tls_static": 5, **{worker(k): 10 + k for k in range(WORKERS)}})
 
 
 if __name__ == "__main__":

@@ -22,10 +22,25 @@
 #define NTHREADS 4
 
 __thread int tls_main = -1;
+static void (*set_tls_dl)(int);
+
+#ifdef TLS_STATIC
+/* tls_static.c: no libraries in a static program, so their variables live in it too. */
+__thread int tls_lib = -1;
+static __thread int tls_dl = -1;
+void set_tls_lib(int value) { tls_lib = value; }
+static void set_tls_dl_here(int value) { tls_dl = value; }
+static int open_dl_library(const char *self)
+{
+    (void)self;
+    set_tls_dl = set_tls_dl_here;
+    return 0;
+}
+#else
 extern __thread int tls_lib;
 void set_tls_lib(int value);
+#endif
 
-static void (*set_tls_dl)(int);
 static pthread_barrier_t set_barrier;
 static pthread_barrier_t done_barrier;
 static volatile int failures;
@@ -53,6 +68,7 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+#ifndef TLS_STATIC
 static int open_dl_library(const char *self)
 {
     char path[PATH_MAX];
@@ -70,6 +86,7 @@ static int open_dl_library(const char *self)
     set_tls_dl = (void (*)(int))dlsym(handle, "set_tls_dl");
     return set_tls_dl ? 0 : -1;
 }
+#endif
 
 int main(void)
 {

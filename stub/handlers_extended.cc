@@ -21,11 +21,15 @@ std::string decode_hex_text(std::string_view hex, const char* what) {
 
 // The new process's first stop; its thread is the general thread in non-stop too (GDB asks
 // which is the main thread of the new inferior next).
-void reply_with_new_process(Session& session) {
-  const threads::StopReport& stop = session.debuggee()->last_stop();
+void reply_with_new_process(Session& session, Debuggee& process) {
+  const threads::StopReport& stop = process.last_stop();
   session.reply_stop(stop);
-  session.general_thread = ThreadId{ThreadId::any, stop.tid};
+  session.general_thread = ThreadId{process.pid(), stop.tid};
 }
+
+// gdbserver's rule: a multiprocess extended-remote client runs or attaches to another program
+// beside the one it debugs (another inferior); any other client replaces it.
+bool beside(const Session& session) { return session.extended && session.client.multiprocess; }
 
 // vRun;PROGRAM;ARG... (all hex); an empty PROGRAM means the one started last.
 void handle_vrun(Session& session, std::string_view packet) {
@@ -43,12 +47,11 @@ void handle_vrun(Session& session, std::string_view packet) {
     return session.reply_error(1, "another client debugs process " + std::to_string(session.debuggee()->pid()) +
                                       ": attach to it to join, or end it there first");
   try {
-    server.start_program(argv);
+    reply_with_new_process(session, server.start_program(argv, beside(session)));
   } catch (const std::exception& error) {
     std::fprintf(stderr, "%s\n", error.what());
     return session.reply_error(1, error.what());
   }
-  reply_with_new_process(session);
 }
 
 // R: start the program again with the same arguments; GDB expects no reply.
@@ -76,8 +79,9 @@ void handle_vattach(Session& session, std::string_view packet) {
   if (session.server().others_debug(session))
     return session.reply_error(1, "another client debugs process " + std::to_string(session.debuggee()->pid()) +
                                       " and the stub serves one process at a time");
+  Debuggee* attached = nullptr;
   try {
-    session.server().attach_process(pid);
+    attached = &session.server().attach_process(pid, beside(session));
   } catch (const std::exception& error) {
     std::fprintf(stderr, "%s\n", error.what());
     return session.reply_error(1, error.what());
@@ -85,10 +89,11 @@ void handle_vattach(Session& session, std::string_view packet) {
   // Non-stop: OK, and the threads run on, as they did before; GDB stops those it wants to
   // see stopped (vCont;t), all of them unless it was `attach&`.
   if (session.non_stop) {
-    const threads::ResumeRequest everyone;
+    threads::ResumeRequest everyone;
+    everyone.process = attached->pid();
     return session.server().resume(session, std::span(&everyone, 1));
   }
-  reply_with_new_process(session);
+  reply_with_new_process(session, *attached);
 }
 
 void handle_environment_set(Session& session, std::string_view packet) {
@@ -131,7 +136,10 @@ bool require_flag(std::string_view packet) {
 } // namespace
 
 void register_extended_handlers(Dispatcher& dispatcher) {
-  dispatcher.add("!", [](Session& session, std::string_view) { session.reply_ok(); });
+  dispatcher.add("!", [](Session& session, std::string_view) {
+    session.extended = true;
+    session.reply_ok();
+  });
   dispatcher.add("vRun", handle_vrun);
   dispatcher.add("R", handle_restart);
   dispatcher.add("vAttach", handle_vattach);

@@ -224,7 +224,7 @@ void Server::drain_wait_statuses() {
 
 std::vector<Debuggee*> Server::memory_sharers(Debuggee& target) {
   std::vector<Debuggee*> sharers;
-  if (fork_children_.empty()) return sharers;
+  if (other_processes_.empty()) return sharers;
   for (Debuggee* other : processes())
     if (other != &target && (other->pid() == target.vfork_parent || other->vfork_parent == target.pid()))
       sharers.push_back(other);
@@ -237,19 +237,19 @@ void Server::settle_vfork_parent(Debuggee& child) {
 }
 
 void Server::forget_gone_processes() {
-  for (auto& child : fork_children_) {
+  for (auto& child : other_processes_) {
     // A vfork child that exited leaves its int3s in the memory it shared with its parent.
     Debuggee* parent = child->gone() && child->vfork_parent ? process(child->vfork_parent) : nullptr;
     if (parent && !parent->gone()) child->sites().restore_all_but_those_of(parent->sites(), parent->inferior().memory());
   }
-  std::erase_if(fork_children_, [](const auto& child) { return child->gone() && !child->untold_exit; });
-  if (debuggee_ && debuggee_->gone() && !debuggee_->untold_exit && !fork_children_.empty()) promote_fork_child();
+  std::erase_if(other_processes_, [](const auto& child) { return child->gone() && !child->untold_exit; });
+  if (debuggee_ && debuggee_->gone() && !debuggee_->untold_exit && !other_processes_.empty()) promote_fork_child();
 }
 
 void Server::deliver_stop(const threads::StopReport& stop, Debuggee* from) {
   Debuggee& process = from ? *from : *debuggee_;
   debug_event("stop: thread " + std::to_string(stop.tid) + " reason " + stop.reason_name() +
-              " signal " + std::to_string(stop.signal) + (fork_children_.empty() ? "" : " in process " + std::to_string(process.pid())));
+              " signal " + std::to_string(stop.signal) + (other_processes_.empty() ? "" : " in process " + std::to_string(process.pid())));
   process.note_stop(stop);
   if (stop.reason == threads::StopReport::Reason::forked || stop.reason == threads::StopReport::Reason::vforked)
     adopt_fork_child(stop, process);
@@ -277,14 +277,14 @@ void Server::deliver_stop(const threads::StopReport& stop, Debuggee* from) {
 Debuggee* Server::process(pid_t pid) {
   if (pid == ThreadId::any || pid == ThreadId::all) return debuggee_.get();
   if (debuggee_ && debuggee_->pid() == pid) return debuggee_.get();
-  for (auto& child : fork_children_)
+  for (auto& child : other_processes_)
     if (child->pid() == pid) return child.get();
   return nullptr;
 }
 
 Debuggee* Server::owner_of(pid_t tid) {
-  if (fork_children_.empty() || (debuggee_ && debuggee_->inferior().find_thread(tid))) return debuggee_.get();
-  for (auto& child : fork_children_)
+  if (other_processes_.empty() || (debuggee_ && debuggee_->inferior().find_thread(tid))) return debuggee_.get();
+  for (auto& child : other_processes_)
     if (child->pid() == tid || child->inferior().owns_thread(tid)) return child.get();
   return debuggee_.get();
 }
@@ -292,14 +292,14 @@ Debuggee* Server::owner_of(pid_t tid) {
 std::vector<Debuggee*> Server::all_processes() {
   std::vector<Debuggee*> every;
   if (debuggee_) every.push_back(debuggee_.get());
-  for (auto& child : fork_children_) every.push_back(child.get());
+  for (auto& child : other_processes_) every.push_back(child.get());
   return every;
 }
 
 std::vector<Debuggee*> Server::processes() {
   std::vector<Debuggee*> live;
   if (debuggee_ && !debuggee_->gone()) live.push_back(debuggee_.get());
-  for (auto& child : fork_children_)
+  for (auto& child : other_processes_)
     if (!child->gone()) live.push_back(child.get());
   return live;
 }
@@ -337,17 +337,17 @@ void Server::adopt_fork_child(const threads::StopReport& stop, Debuggee& parent_
     };
   }
   equip(*child);
-  fork_children_.push_back(std::move(child));
+  other_processes_.push_back(std::move(child));
   update_thread_events();
 }
 
 bool Server::kill_one_of_several(pid_t pid) {
-  if (fork_children_.empty() || !process(pid)) return false;
+  if (other_processes_.empty() || !process(pid)) return false;
   std::fprintf(stderr, "Killing process(es): %d\n", pid);
   if (debuggee_->pid() == pid) {
     debuggee_->kill();
   } else {
-    for (auto& child : fork_children_)
+    for (auto& child : other_processes_)
       if (child->pid() == pid) child->kill();
   }
   forget_gone_processes();
@@ -355,8 +355,8 @@ bool Server::kill_one_of_several(pid_t pid) {
 }
 
 bool Server::detach_fork_child(pid_t pid) {
-  auto it = std::find_if(fork_children_.begin(), fork_children_.end(), [&](const auto& child) { return child->pid() == pid; });
-  if (it != fork_children_.end()) {
+  auto it = std::find_if(other_processes_.begin(), other_processes_.end(), [&](const auto& child) { return child->pid() == pid; });
+  if (it != other_processes_.end()) {
     std::fprintf(stderr, "Detaching from process %d\n", pid);
     try {
       // A vfork child runs on in its parent's memory: no int3 may be left there for it to die on.
@@ -365,24 +365,24 @@ bool Server::detach_fork_child(pid_t pid) {
     } catch (const std::exception& error) {
       debug_event("while detaching fork child " + std::to_string(pid) + ": " + error.what());
     }
-    fork_children_.erase(it);
+    other_processes_.erase(it);
     return true;
   }
-  if (!debuggee_ || debuggee_->pid() != pid || fork_children_.empty()) return false;
+  if (!debuggee_ || debuggee_->pid() != pid || other_processes_.empty()) return false;
   detach_process();
   promote_fork_child();
   return true;
 }
 
 void Server::promote_fork_child() {
-  debuggee_ = std::move(fork_children_.front());
-  fork_children_.erase(fork_children_.begin());
+  debuggee_ = std::move(other_processes_.front());
+  other_processes_.erase(other_processes_.begin());
   apply_modes();
 }
 
 // Detach or kill each as the process it came from would be (a program we started is killed).
-void Server::let_fork_children_go() {
-  for (auto& child : fork_children_) {
+void Server::let_other_processes_go() {
+  for (auto& child : other_processes_) {
     try {
       if (child->gone()) continue;
       std::fprintf(stderr, "%s process %d\n", child->inferior().was_attached() ? "Detaching from" : "Killing", child->pid());
@@ -391,7 +391,7 @@ void Server::let_fork_children_go() {
       debug_event("while letting fork child " + std::to_string(child->pid()) + " go: " + error.what());
     }
   }
-  fork_children_.clear();
+  other_processes_.clear();
 }
 
 // gdbserver's exact words; over stdio GDB shares the terminal and reports the exit itself.
@@ -570,7 +570,7 @@ void Server::kill_process(Session* killer) {
   if (!debuggee_ || debuggee_->gone()) return;
   std::fprintf(stderr, "Killing process(es): %d\n", debuggee_->pid());
   debuggee_->kill();
-  let_fork_children_go();
+  let_other_processes_go();
   if (multiplexer_ && killer) multiplexer_->process_killed(*killer);
 }
 
@@ -589,30 +589,48 @@ void Server::detach_process() {
   debuggee_->detach();
 }
 
-void Server::start_program(std::vector<std::string> argv) {
+Debuggee& Server::start_program(std::vector<std::string> argv, bool beside) {
   if (argv.empty()) throw threads::LaunchError("no program to run: name one with `set remote exec-file`", -1);
-  if (debuggee_ && !debuggee_->gone()) kill_process();
+  beside = beside && debuggee_ && !debuggee_->gone();
+  if (!beside && debuggee_ && !debuggee_->gone()) kill_process();
   last_argv_ = argv;
   threads::LaunchOptions launch = launch_;
   launch.argv = std::move(argv);
   launch.argv.front() = resolve_program(launch.argv.front());
   launch.environment = environment_.entries();
-  debuggee_ = Debuggee::launch(launch);
-  apply_modes();
-  std::fprintf(stderr, "Process %s created; pid = %d\n", launch.argv.front().c_str(), debuggee_->pid());
+  Debuggee& started = keep(Debuggee::launch(launch), beside);
+  std::fprintf(stderr, "Process %s created; pid = %d\n", launch.argv.front().c_str(), started.pid());
   std::fflush(stderr);
-  give_terminal_to(debuggee_->pid());
+  give_terminal_to(started.pid());
+  return started;
 }
 
-void Server::attach_process(pid_t pid) {
-  if (debuggee_ && !debuggee_->gone() && debuggee_->pid() == pid)
+Debuggee& Server::attach_process(pid_t pid, bool beside) {
+  if (process(pid) && !process(pid)->gone())
     throw std::runtime_error("process " + std::to_string(pid) + " is already being debugged");
+  beside = beside && debuggee_ && !debuggee_->gone();
   auto attached = Debuggee::attach(pid);
-  if (debuggee_ && !debuggee_->gone()) kill_process();
-  debuggee_ = std::move(attached);
-  apply_modes();
-  std::fprintf(stderr, "Attached; pid = %d\n", debuggee_->pid());
+  if (!beside && debuggee_ && !debuggee_->gone()) kill_process();
+  Debuggee& kept = keep(std::move(attached), beside);
+  std::fprintf(stderr, "Attached; pid = %d\n", kept.pid());
   std::fflush(stderr);
+  return kept;
+}
+
+Debuggee& Server::keep(std::unique_ptr<Debuggee> process, bool beside) {
+  if (!beside) {
+    debuggee_ = std::move(process);
+    apply_modes();
+    return *debuggee_;
+  }
+  Debuggee& added = *process;
+  equip(added);
+  added.inferior().set_non_stop(debuggee_->inferior().non_stop());
+  added.inferior().pass_signals = debuggee_->inferior().pass_signals;
+  other_processes_.push_back(std::move(process));
+  update_thread_events();
+  update_catch_syscalls();
+  return added;
 }
 
 void Server::request_exit() {
@@ -668,7 +686,7 @@ void Server::session_ended(Session& ended) {
 // we attached to is detached with every int3 restored. Then the loop runs dry and run() returns.
 void Server::shutdown() {
   exiting_ = true;
-  let_fork_children_go();
+  let_other_processes_go();
   if (debuggee_ && !debuggee_->gone()) {
     try {
       if (debuggee_->inferior().was_attached())

@@ -79,10 +79,11 @@ public:
   void join_process(Session& session);
   // Another client debugs the live process (a vRun would take it away from them).
   bool others_debug(const Session& session) const;
-  // Extended remote (vRun, R, vAttach): replaces whatever process there was. Throw
-  // threads::LaunchError / std::runtime_error with a message for the client.
-  void start_program(std::vector<std::string> argv);
-  void attach_process(pid_t pid);
+  // Extended remote (vRun, R, vAttach): replaces whatever process there was, or, `beside` it
+  // (a multiprocess extended-remote client: another inferior), adds one. Return the new one.
+  // Throw threads::LaunchError / std::runtime_error with a message for the client.
+  Debuggee& start_program(std::vector<std::string> argv, bool beside = false);
+  Debuggee& attach_process(pid_t pid, bool beside = false);
   // What the next start_program() uses: set by QStartupWithShell, QSetWorkingDir, ...
   threads::LaunchOptions& launch_settings() { return launch_; }
   ProgramEnvironment& program_environment() { return environment_; }
@@ -116,12 +117,14 @@ private:
   void adopt_fork_child(const threads::StopReport& stop, Debuggee& parent);
   // The debugged process is gone or detached and a fork child remains: the child takes its place.
   void promote_fork_child();
-  void let_fork_children_go();
+  void let_other_processes_go();
   Debuggee* running_process();
   // processes() and the dead ones not forgotten yet.
   std::vector<Debuggee*> all_processes();
   // gives a Debuggee what every process of ours has (agent output)
   void equip(Debuggee& process);
+  // A new process takes the first one's place, or is added beside it.
+  Debuggee& keep(std::unique_ptr<Debuggee> process, bool beside);
   void announce_exit(const threads::StopReport& stop);
   void shutdown();
   // Gives a new process the modes the clients asked for.
@@ -138,9 +141,10 @@ private:
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<Listener> rendezvous_;
   std::unique_ptr<Debuggee> debuggee_;
-  // Children of reported forks and vforks, stopped, until the client detaches them (follows the
-  // parent) or the parent (follows the child).
-  std::vector<std::unique_ptr<Debuggee>> fork_children_;
+  // Every process beside the first: children of reported forks and vforks (until the client
+  // detaches them, or their parent), and programs a multiprocess extended-remote client ran or
+  // attached to while the first one lived (`add-inferior`, `run`).
+  std::vector<std::unique_ptr<Debuggee>> other_processes_;
   // Wait statuses one process's blocking wait read for another's thread, handled next.
   std::deque<std::pair<pid_t, int>> handed_over_;
   std::unique_ptr<ClientMultiplexer> multiplexer_;  // while several clients share the process

@@ -78,6 +78,7 @@ public:
   // Debugs the current process. False for a --multi client that arrived while another debugs
   // it, until it attaches to it (vAttach) and joins.
   bool joined = true;
+  bool extended = false;                // sent `!` (target extended-remote)
   bool non_stop = false;                // QNonStop:1
   bool thread_events = false;           // QThreadEvents:1
   std::set<int> pass_signals;           // QPassSignals (host signal numbers)

@@ -67,6 +67,22 @@ class ExitTest(DebugTestCase):
         self.assertMatch(rf"^\[Inferior 1 \(process {s.inferior_pid}\) exited with code 05\]$",
                          s.stdout)
 
+    def test_extended_remote_runs_a_second_inferior_beside_the_first(self):
+        # add-inferior + run: the first program stays where it stopped while the second runs.
+        sample = harness.program("sample")
+        s = self.debug("forker", [], [
+            "break after_fork", "continue", "add-inferior", "inferior 2",
+            f"set remote exec-file {sample}", f"file {sample}", "break fibonacci", mark("second"), "run",
+            "info inferiors", "continue", "inferior 1", mark("first"), "continue", "info inferiors"],
+            extended=True)
+        self.assertMatch(r"Thread 2\.1 \S+ hit Breakpoint 2, fibonacci \(n=1\)", s.section("second"))
+        self.assertMatch(r"Thread 2\.1 \S+ hit Breakpoint 2, fibonacci \(n=2\)", s.section("second"))
+        self.assertMatch(r"^\* 2 +process \d+ .*sample", s.section("second"))
+        self.assertMatch(r"^  1 +process \d+ .*forker", s.section("second"))
+        self.assertMatch(rf"\[Inferior 1 \(process {s.inferior_pid}\) exited normally\]", s.section("first"))
+        self.assertMatch(r"^  2 +process \d+ .*sample", s.section("first"))
+        self.assertIn("parent done, counter = 5", s.server_out)
+
 
 class KillDetachTest(DebugTestCase):
 

@@ -897,12 +897,15 @@ void Inferior::write_siginfo(pid_t tid, std::uint64_t offset, std::string_view b
 void Inferior::kill() {
   if (gone_) return;
   let_vfork_children_go();
+  // A fork the client has not been told of yet: its child goes with its parent.
+  for (auto& [pid, child] : std::exchange(fork_children_, {})) child->kill();
   ::kill(pid_, SIGKILL);
-  // Reap every thread; the leader reports last.
+  // Reap every thread; the leader reports last. Another process's statuses go to it.
   for (;;) {
     int status = 0;
     pid_t tid = wait_retrying(-1, &status, __WALL);
     if (tid < 0) break;
+    if (!threads_.count(tid) && belongs_elsewhere && belongs_elsewhere(tid, status)) continue;
     if (tid == pid_ && (WIFEXITED(status) || WIFSIGNALED(status))) break;
   }
   gone_ = true;
@@ -924,6 +927,9 @@ void Inferior::stop_all_and_wait() {
 void Inferior::detach() {
   stop_all_and_wait();
   let_vfork_children_go();
+  // A fork the client has not been told of yet (its report pending): the child, cleaned when
+  // it was kept, goes too, as gdbserver lets it go.
+  for (auto& [pid, child] : std::exchange(fork_children_, {})) child->detach();
   if (gone_) return;
   for (auto& [tid, thread] : threads_) {
     int signal = thread.pending && thread.pending->reason == StopReport::Reason::signal ? thread.pending->signal

@@ -32,6 +32,10 @@ public:
   pid_t pid() const { return inferior_->pid(); }
   // A vfork child shares this process's memory (and our int3s in it) until it execs or exits.
   pid_t vfork_parent = 0;
+  // A fork child the client has not resumed yet: GDB does not count it as an inferior until it
+  // has handled the fork, and a stop of a process it does not know is a GDB internal error.
+  bool unclaimed = false;
+  pid_t forked_by = 0;  // the parent's thread whose fork it is
   // It died while all-stop stopped everything for another process's stop: told at the next resume.
   std::optional<threads::StopReport> untold_exit;
   bool gone() const { return inferior_->gone(); }

@@ -242,12 +242,21 @@ void Server::forget_gone_processes() {
     Debuggee* parent = child->gone() && child->vfork_parent ? process(child->vfork_parent) : nullptr;
     if (parent && !parent->gone()) child->sites().restore_all_but_those_of(parent->sites(), parent->inferior().memory());
   }
-  std::erase_if(other_processes_, [](const auto& child) { return child->gone() && !child->untold_exit; });
+  std::erase_if(other_processes_, [&](const auto& child) {
+    bool forget = child->gone() && !child->untold_exit;
+    if (forget) forgotten_.insert(child->pid());
+    return forget;
+  });
   if (debuggee_ && debuggee_->gone() && !debuggee_->untold_exit && !other_processes_.empty()) promote_fork_child();
 }
 
 void Server::deliver_stop(const threads::StopReport& stop, Debuggee* from) {
   Debuggee& process = from ? *from : *debuggee_;
+  if (process.unclaimed && stop.process_gone()) {
+    // Killed before the client decided about it: its D;PID finds nothing left to detach.
+    debug_event("fork child " + std::to_string(process.pid()) + " ended before the client took it: not reported");
+    return;
+  }
   debug_event("stop: thread " + std::to_string(stop.tid) + " reason " + stop.reason_name() +
               " signal " + std::to_string(stop.signal) + (other_processes_.empty() ? "" : " in process " + std::to_string(process.pid())));
   process.note_stop(stop);
@@ -323,6 +332,8 @@ void Server::adopt_fork_child(const threads::StopReport& stop, Debuggee& parent_
   inferior->catch_syscalls = parent.catch_syscalls;
   if (parent.non_stop()) inferior->set_non_stop(true);
   auto child = Debuggee::adopt(std::move(inferior));
+  child->unclaimed = true;
+  child->forked_by = stop.tid;
   if (stop.reason == threads::StopReport::Reason::vforked) {
     child->vfork_parent = parent_process.pid();
     child->sites().copy_sites_of(parent_process.sites());
@@ -366,6 +377,12 @@ bool Server::detach_fork_child(pid_t pid) {
       debug_event("while detaching fork child " + std::to_string(pid) + ": " + error.what());
     }
     other_processes_.erase(it);
+    return true;
+  }
+  // A child that died before GDB could let it go (its exit may still be on its way): nothing
+  // left to detach.
+  if (forgotten_.erase(pid)) {
+    debug_event("process " + std::to_string(pid) + " is gone already: nothing to detach");
     return true;
   }
   if (!debuggee_ || debuggee_->pid() != pid || other_processes_.empty()) return false;
@@ -430,17 +447,25 @@ void Server::resume(Session& session, std::span<const threads::ResumeRequest> re
     session.reply_error(1, "there is no process to resume");
     return;
   }
+  // A thread whose stop some client has not pulled yet is not resumed by a wildcard: that
+  // client does not know it stopped (non-stop).
+  std::set<pid_t> unacknowledged;
+  for (auto& each : sessions_) unacknowledged.merge(each->unacknowledged_threads());
   // Each process resumes its own threads (several after a fork with detach-on-fork off).
   std::vector<std::pair<Debuggee*, std::vector<threads::ResumeRequest>>> plan;
-  for (Debuggee* process : processes())
-    if (auto mine = requests_for(*process, requests); !mine.empty()) plan.emplace_back(process, std::move(mine));
+  for (Debuggee* process : processes()) {
+    auto mine = requests_for(*process, requests);
+    if (mine.empty()) continue;
+    // A fork child runs when resumed by name, or by a wildcard once the client has its fork:
+    // before that, as for gdbserver, it is no thread of the client's.
+    bool named = std::any_of(mine.begin(), mine.end(), [&](const auto& request) { return request.process == process->pid(); });
+    if (process->unclaimed && !named && unacknowledged.count(process->forked_by)) continue;
+    process->unclaimed = false;
+    plan.emplace_back(process, std::move(mine));
+  }
   if (plan.empty()) return session.reply_error(1, "no process of ours has the threads to resume");
   if (session.non_stop) {
     session.reply_ok();
-    // A thread whose stop some client has not pulled yet is not resumed by a wildcard: that
-    // client does not know it stopped.
-    std::set<pid_t> unacknowledged;
-    for (auto& each : sessions_) unacknowledged.merge(each->unacknowledged_threads());
     for (auto& [process, mine] : plan) {
       settle_vfork_parent(*process);
       for (const auto& stop : process->inferior().resume(mine, unacknowledged)) deliver_stop(stop, process);

@@ -2,6 +2,7 @@
 // turned into waitpid() draining, and the lifecycle messages gdbserver prints.
 #pragma once
 #include <deque>
+#include <set>
 #include <memory>
 #include <optional>
 #include <span>
@@ -147,6 +148,8 @@ private:
   std::vector<std::unique_ptr<Debuggee>> other_processes_;
   // Wait statuses one process's blocking wait read for another's thread, handled next.
   std::deque<std::pair<pid_t, int>> handed_over_;
+  // Processes beside the first that died and were forgotten (a later D;PID of one succeeds).
+  std::set<pid_t> forgotten_;
   std::unique_ptr<ClientMultiplexer> multiplexer_;  // while several clients share the process
   std::vector<std::unique_ptr<Session>> sessions_;
   std::vector<std::unique_ptr<Session>> refused_;  // beyond --max-clients: told why, then let go

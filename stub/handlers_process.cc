@@ -1,7 +1,7 @@
 // Ending the debugging of a process: k, vKill, D.
+#include "rsp/hex.h"
 #include "stub/debug_log.h"
 #include "stub/debuggee.h"
-#include "rsp/hex.h"
 #include "stub/handlers.h"
 #include "stub/server.h"
 #include "stub/session.h"
@@ -39,6 +39,8 @@ void handle_detach(Session& session, std::string_view packet) {
     auto pid = rsp::parse_hex_number(packet.substr(2));
     if (!pid) return session.reply_error(1, "malformed process id in " + std::string(packet));
     if (session.server().detach_fork_child(static_cast<pid_t>(*pid))) return session.reply_ok();
+    Debuggee* named = session.server().process(static_cast<pid_t>(*pid));
+    if (!named) return session.reply_error(1, "process " + std::to_string(*pid) + " is not being debugged");
   }
   Debuggee* target = session.debuggee();
   if (!target) return session.reply_error(1, "no process to detach from");

@@ -265,7 +265,7 @@ void Server::deliver_stop(const threads::StopReport& stop, Debuggee* from) {
   if (stop.process_gone()) announce_exit(stop);
   if (multiplexer_) return multiplexer_->route(stop);
   // All-stop stops everything: the other processes the client resumed too.
-  if (!process.inferior().non_stop())
+  if (!other_processes_.empty() && !process.inferior().non_stop())
     for (Debuggee* other : processes())
       if (other != &process)
         if (auto exit = other->inferior().halt()) other->untold_exit = *exit;
@@ -324,13 +324,8 @@ std::vector<threads::ResumeRequest> Server::requests_for(Debuggee& process, std:
 }
 
 void Server::adopt_fork_child(const threads::StopReport& stop, Debuggee& parent_process) {
-  threads::Inferior& parent = parent_process.inferior();
-  auto inferior = parent.take_fork_child(stop.child);
+  auto inferior = parent_process.inferior().take_fork_child(stop.child);
   if (!inferior) return;
-  // It starts with what its parent had been told to do, for the day it is followed.
-  inferior->pass_signals = parent.pass_signals;
-  inferior->catch_syscalls = parent.catch_syscalls;
-  if (parent.non_stop()) inferior->set_non_stop(true);
   auto child = Debuggee::adopt(std::move(inferior));
   child->unclaimed = true;
   child->forked_by = stop.tid;
@@ -347,20 +342,14 @@ void Server::adopt_fork_child(const threads::StopReport& stop, Debuggee& parent_
       if (forget) forget();
     };
   }
-  equip(*child);
-  other_processes_.push_back(std::move(child));
-  update_thread_events();
+  // It starts with what every process was told to do, for the day it is followed.
+  keep(std::move(child), true);
 }
 
 bool Server::kill_one_of_several(pid_t pid) {
   if (other_processes_.empty() || !process(pid)) return false;
   std::fprintf(stderr, "Killing process(es): %d\n", pid);
-  if (debuggee_->pid() == pid) {
-    debuggee_->kill();
-  } else {
-    for (auto& child : other_processes_)
-      if (child->pid() == pid) child->kill();
-  }
+  process(pid)->kill();
   forget_gone_processes();
   return true;
 }

@@ -1,0 +1,3 @@
+"""Plots of bench/results/latest.json with gnuplot (SVG)."""
+def plot_all(results, out_dir):
+    return []

@@ -15,7 +15,6 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PROGRAMS = os.path.join(HERE, "programs")
 GDB = shutil.which("gdb") or "/usr/bin/gdb"
 # GDB/MI driver of the integration tests, for the non-stop cases.
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
@@ -148,10 +147,3 @@ def read_until(process, text, timeout, where):
                              f"{output.decode(errors='replace')[-3000:]}")
         output += chunk
     return time.perf_counter(), output.decode(errors="replace")
-
-
-def wall_clock(function):
-    """(seconds FUNCTION took, what it returned)."""
-    start = time.perf_counter()
-    result = function()
-    return time.perf_counter() - start, result

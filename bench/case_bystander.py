@@ -27,13 +27,7 @@ def non_stop_session(server_path, program, seconds):
         mi.wait_async("stopped", since_resume=False)  # at the program's entry
         mi.command("-break-insert hot", expect="done")
         mi.command("-exec-continue --all", expect="running")
-        seen = 0
-        while True:
-            stop = mi.wait_async("stopped", since_resume=False)
-            if stop.results.get("reason") != "breakpoint-hit":
-                break
-            seen += 1
-            mi.command(f"-exec-continue --thread {stop['thread-id']}", expect="running")
+        stop, seen = mi.continue_each_hit()
         if stop.results.get("reason") != "exited-normally":
             raise BenchError(f"{server_path}: the program did not exit normally:\n{mi.describe()}")
         server.wait()

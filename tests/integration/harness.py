@@ -751,6 +751,17 @@ class MiSession:
         self.command(f'-interpreter-exec console "{quoted}"', expect="done", timeout=timeout)
         return "".join(self.streams)
 
+    def continue_each_hit(self):
+        """Continues the thread of every breakpoint hit at once (non-stop) until a stop of
+        another kind; returns (that stop, the number of hits)."""
+        hits = 0
+        while True:
+            stop = self.wait_async("stopped", since_resume=False)
+            if stop.results.get("reason") != "breakpoint-hit":
+                return stop, hits
+            hits += 1
+            self.command(f"-exec-continue --thread {stop['thread-id']}", expect="running")
+
     def wait_async(self, cls, kind="*", timeout=None, since_resume=True):
         """Return (and consume) the first async record of class CLS (e.g. "stopped").
         With SINCE_RESUME, only records that came after the last ^running count (so a

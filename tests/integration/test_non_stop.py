@@ -229,13 +229,7 @@ class NonStopTest(DebugTestCase):
             mi.wait_async("stopped", since_resume=False)  # the stop at the program's entry
             mi.command("-break-insert *xol_mov_ss", expect="done")
             mi.command("-exec-continue --all", expect="running")
-            hits = 0
-            while True:
-                stop = mi.wait_async("stopped", since_resume=False)
-                if stop.results.get("reason") != "breakpoint-hit":
-                    break
-                hits += 1
-                mi.command(f"-exec-continue --thread {stop['thread-id']}", expect="running")
+            stop, hits = mi.continue_each_hit()
             self.assertEqual((stop["reason"], hits), ("exited-normally", 200), mi.describe())
             self.assertEqual(server.wait(), 0, mi.describe())
             self.assertEqual(server.output(), "calls = 200\n")

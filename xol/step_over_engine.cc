@@ -109,6 +109,18 @@ void StepOverEngine::hide_slot_in_x87_pointer(threads::RegisterFile& registers, 
   registers.write(*high, std::span(reinterpret_cast<const std::uint8_t*>(&moved_high), 4));
 }
 
+// An indirect call run from the slot stored slot_next at `sp`: the program's own return
+// address is original_next. Nothing to do when the stack there holds something else.
+void StepOverEngine::hide_slot_return_address(std::uint64_t sp, std::uint64_t slot_next, std::uint64_t original_next) const {
+  std::uint8_t raw[8];
+  if (memory().read(sp, raw) != sizeof raw) return;
+  std::uint64_t pushed;
+  std::memcpy(&pushed, raw, 8);
+  if (pushed != slot_next) return;
+  std::memcpy(raw, &original_next, 8);
+  memory().write(sp, raw);
+}
+
 StepOverStart StepOverEngine::start(threads::Thread& thread) {
   std::uint64_t address = thread.registers().pc();
   std::shared_ptr<SitePlan> plan = plan_for(address, thread);
@@ -170,6 +182,10 @@ Settled StepOverEngine::settle(threads::Thread& thread, bool trapped) {
     // the faulting address a SIGILL/SIGFPE/SIGTRAP handler will read.
     registers.set_pc(active.site);
     if (!trapped) hide_slot_in_siginfo(thread.tid, slot, active.site);
+    // An AMD CPU stores an indirect call's return address before it faults on the target (a
+    // non-canonical one raises #GP), leaving rsp as it was: the program would find its own
+    // return address below rsp, not the slot's. Intel CPUs store nothing.
+    if (plan.fixup == Fixup::call_return) hide_slot_return_address(registers.gprs().rsp - 8, slot_next, original_next);
     return Settled::rolled_back;
   }
   // The instruction ran. Its fix-ups apply whatever stopped the thread (a step trap, a signal
@@ -180,12 +196,7 @@ Settled StepOverEngine::settle(threads::Thread& thread, bool trapped) {
   if (plan.strategy == Strategy::step_fixup) {
     user_regs_struct& regs = registers.gprs();
     if (plan.fixup == Fixup::call_return) {
-      std::uint64_t pushed = memory().read_value<std::uint64_t>(regs.rsp);
-      if (pushed == slot_next) {
-        std::uint8_t raw[8];
-        std::memcpy(raw, &original_next, 8);
-        memory().write(regs.rsp, raw);
-      }
+      hide_slot_return_address(regs.rsp, slot_next, original_next);
     } else if (plan.fixup == Fixup::syscall && regs.rcx == slot_next) {
       regs.rcx = original_next;
       registers.mark_gprs_dirty();

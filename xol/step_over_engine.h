@@ -72,6 +72,7 @@ private:
   threads::StepOverStart step_in_place(std::uint64_t address, const std::shared_ptr<SitePlan>& plan, threads::Thread& thread);
   static void hide_slot_in_x87_pointer(threads::RegisterFile& registers, std::uint64_t slot, std::uint64_t site);
   static void hide_slot_in_siginfo(pid_t tid, std::uint64_t slot, std::uint64_t site);
+  void hide_slot_return_address(std::uint64_t sp, std::uint64_t slot_next, std::uint64_t original_next) const;
 
   threads::Inferior& inferior_;
   const threads::ProcessMemory& memory() const { return inferior_.memory(); }

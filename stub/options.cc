@@ -51,13 +51,6 @@ Options parse_options(const std::vector<std::string>& args) {
   std::vector<std::string> words = args;
   options.wrapper = take_wrapper(words);
 
-  // Options come before COMM (and --attach may follow it); everything after PROG is the
-  // program's own arguments, even when it looks like an option.
-  std::size_t comm_index = 0;
-  while (comm_index < words.size() && words[comm_index].size() > 1 && words[comm_index].rfind("--", 0) == 0)
-    ++comm_index;
-  std::vector<std::string> option_words(words.begin(), words.begin() + static_cast<long>(comm_index));
-
   CLI::App app{usage_text, "xolstub"};
   app.set_help_flag();
   std::string disable_packets;
@@ -80,6 +73,17 @@ Options parse_options(const std::vector<std::string>& args) {
   app.add_flag("--selftest", options.selftest, "Run the built-in self tests (see the unit tests instead)");
   app.footer("  --wrapper WRAPPER... --   run the program through WRAPPER (e.g. --wrapper env X=1 --)");
   options.help_text = app.help();
+
+  // Options come before COMM (and --attach may follow it); everything after PROG is the
+  // program's own arguments, even when it looks like an option. An option that takes a value
+  // may have it in the next word (`--debug-file FILE`) as well as after `=` (gdbserver's form).
+  std::size_t comm_index = 0;
+  while (comm_index < words.size() && words[comm_index].size() > 1 && words[comm_index].rfind("--", 0) == 0) {
+    const std::string& word = words[comm_index++];
+    const CLI::Option* option = word.find('=') == std::string::npos ? app.get_option_no_throw(word) : nullptr;
+    if (option && option->get_items_expected_min() > 0 && comm_index < words.size()) ++comm_index;
+  }
+  std::vector<std::string> option_words(words.begin(), words.begin() + static_cast<long>(comm_index));
   try {
     std::vector<std::string> reversed(option_words.rbegin(), option_words.rend());
     app.parse(reversed);

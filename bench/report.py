@@ -10,9 +10,9 @@ def summary(values):
     return {"values": values, "median": statistics.median(values), "min": min(values), "max": max(values)}
 
 
-def shown(summary_of, metric, baseline=None):
-    """'median (min..max) unit' for the table; as a share of BASELINE (its median) in %."""
-    scale, unit = (100.0 / baseline, "%") if baseline else (1.0, metric.unit)
+def shown(summary_of, unit, baseline=None):
+    """'median (min..max) UNIT' for the table; as a share of BASELINE (its median) in %."""
+    scale, unit = (100.0 / baseline, "%") if baseline else (1.0, unit)
 
     def number(value):
         value *= scale
@@ -36,12 +36,12 @@ def print_row(case, row, values):
         baseline = figures["undebugged"]["median"] if metric.relative_to else None
         ratio = figures["xolstub"]["median"] / figures["gdbserver"]["median"]
         line = (f"{row.label:<34} {metric.name + ' (' + metric.unit + ')':<22} "
-                f"{shown(figures['xolstub'], metric, baseline):>28} {shown(figures['gdbserver'], metric, baseline):>28} "
+                f"{shown(figures['xolstub'], metric.unit, baseline):>28} {shown(figures['gdbserver'], metric.unit, baseline):>28} "
                 f"{ratio:>17.2f}x")
         if "uprobe" in figures:
-            line += f"   kernel uprobe {shown(figures['uprobe'], metric, baseline)}"
+            line += f"   kernel uprobe {shown(figures['uprobe'], metric.unit, baseline)}"
         if baseline:
-            line += f"   undebugged {shown(figures['undebugged'], metric)}"
+            line += f"   undebugged {shown(figures['undebugged'], 'counts/s')}"
         print(line, flush=True)
 
 

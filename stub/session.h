@@ -36,9 +36,7 @@ struct ClientFeatures {
 
 class Session {
 public:
-  // Large enough that GDB reads a shared library (vFile:pread) or a memory block in few round
-  // trips; gdbserver offers 0x47ff.
-  static constexpr std::size_t packet_size = 0x20000;
+  static constexpr std::size_t packet_size = 0x4000;
 
   Session(Server& server, std::unique_ptr<ByteStream> stream, int id);
   ~Session();
@@ -115,7 +113,7 @@ private:
     std::string reply;
   };
   std::deque<QueuedStop> stop_queue_;  // the front one has been notified
-  HostIo host_io_{packet_size - 0x100};  // vFile:pread replies, with room for framing
+  HostIo host_io_;
   bool finished_ = false;
   std::string refusal_;
 };

@@ -37,9 +37,8 @@ std::string format_stop_reply(const threads::StopReport& stop, Session& session)
   std::string reply = "T" + signal;
   if (stop.reason == Reason::thread_created) reply += "create:;";
   if (threads::Thread* thread = target.inferior().find_thread(stop.tid)) {
-    // Every general register, rip and eflags: what GDB reads at a stop to evaluate conditions,
-    // unwind and print the frame, so that it need not fetch the whole `g` after each hit.
-    for (unsigned regno = 0; regno <= threads::RegisterLayout::eflags; ++regno)
+    using Layout = threads::RegisterLayout;
+    for (unsigned regno : {Layout::rbp, Layout::rsp, Layout::rip})
       reply += hex_byte(static_cast<int>(regno)) + ":" + rsp::to_hex(thread->registers().read(regno)) + ";";
   }
   if (!disabled.count("Tthread") && !disabled.count("threads"))

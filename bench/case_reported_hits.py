@@ -10,7 +10,7 @@ from bench_common import BenchError, Case, Metric, Row, compile_c, figure, run_g
 LOOP = """\
 import gdb, os, time
 gdb.execute("break f")
-gdb.execute("continue", to_string=True)
+gdb.execute("continue"{capture})
 hits = int(os.environ["BENCH_HITS"])
 start = time.perf_counter()
 for _ in range(hits):
@@ -31,7 +31,8 @@ def rows(context):
     counted = os.path.join(context.scratch, "hits_counted.py")
     with open(timed, "w") as out:
         out.write(LOOP.format(capture=", to_string=True"))
-    # to_string would capture GDB's debug log as well: the counted loop prints, to /dev/null.
+    # to_string would capture GDB's debug log as well (binary vFile data too, which is not
+    # UTF-8): the counted loop prints, to /dev/null.
     with open(counted, "w") as out:
         out.write(LOOP.format(capture=""))
 

@@ -42,8 +42,14 @@ class Uprobes:
         self.available = True
 
     def _write(self, name, text, append=False):
-        with open(os.path.join(TRACEFS, name), "a" if append else "w") as out:
-            out.write(text + "\n")
+        # os.write, not open(..., "a"): Python seeks to the end of a file opened for appending,
+        # and tracefs files refuse the seek (EINVAL) on recent kernels.
+        flags = os.O_WRONLY | (os.O_APPEND if append else os.O_TRUNC)
+        fd = os.open(os.path.join(TRACEFS, name), flags)
+        try:
+            os.write(fd, (text + "\n").encode())
+        finally:
+            os.close(fd)
 
     @contextlib.contextmanager
     def probe(self, program, symbol):

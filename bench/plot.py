@@ -21,6 +21,7 @@ def gnuplot(script, data_path, rows):
         for row in rows:
             data.write(" ".join(str(field) for field in row) + "\n")
     done = subprocess.run(["gnuplot"], input=script, capture_output=True, text=True)
+    os.remove(data_path)
     if done.returncode != 0:
         raise BenchError(f"gnuplot failed: {done.stderr.strip()}")
 
@@ -56,7 +57,6 @@ set key top left
 set grid
 plot {lines}
 """, data, rows)
-    os.remove(data)
     return svg
 
 
@@ -95,7 +95,6 @@ set arrow from 1, graph 0 to 1, graph 1 nohead lw 2 lc rgb 'black'
 plot '{data}' using (($3 >= 1) ? 1 : $3):1:(($3 >= 1) ? 1 : $3):(($3 >= 1) ? $3 : 1):($1 - 0.35):($1 + 0.35):(($3 >= 1) ? 0x1f77b4 : 0xd62728) with boxxyerrorbars lc rgb variable, \\
      '{data}' using 3:1:(sprintf('%.2fx', $3)) with labels left offset 0.5,0 font 'sans,9'
 """, data, rows)
-    os.remove(data)
     return svg
 
 

@@ -52,7 +52,7 @@ Server::Server(Options options) : options_(std::move(options)) {
 
 Server::~Server() = default;
 
-int Server::run() {
+int Server::run(std::unique_ptr<Listener> listener) {
   set_event_debugging(options_.debug);
   debug_settings().packets = options_.remote_debug || options_.debug;
   if (!options_.debug_file.empty()) set_debug_file(options_.debug_file);
@@ -77,7 +77,7 @@ int Server::run() {
   }
 
   try {
-    listener_ = make_listener(io_, options_.comm);
+    listener_ = listener ? std::move(listener) : make_listener(io_, options_.comm);
   } catch (const TransportError& error) {
     std::fprintf(stderr, "%s\n", error.what());
     if (debuggee_) debuggee_->inferior().was_attached() ? debuggee_->detach() : debuggee_->kill();

@@ -25,8 +25,9 @@ public:
   explicit Server(Options options);
   ~Server();
   // Starts or attaches to the program named on the command line, listens, serves clients, and
-  // returns the process exit code.
-  int run();
+  // returns the process exit code. Clients come from `listener`, or from the command line's
+  // COMM when it is null (fuzz/ hands in an in-memory one).
+  int run(std::unique_ptr<Listener> listener = nullptr);
 
   const Options& options() const { return options_; }
   const Dispatcher& dispatcher() const { return dispatcher_; }

@@ -30,6 +30,8 @@ public:
   int run(std::unique_ptr<Listener> listener = nullptr);
 
   const Options& options() const { return options_; }
+  // The loop everything runs on; a listener handed to run() posts its clients' I/O to it.
+  asio::io_context& io() { return io_; }
   const Dispatcher& dispatcher() const { return dispatcher_; }
   Debuggee* debuggee() { return debuggee_.get(); }
   // The process `pid` names: the one debugged, or the child of a reported fork the client has

@@ -237,8 +237,9 @@ std::vector<StopReport> Inferior::resume(std::span<const ResumeRequest> requests
   struct Plan { Thread* thread; const ResumeRequest* request; int signal = 0; };
   std::vector<Plan> plan;
   for (auto& [tid, thread] : threads_) {
+    pid_t id = tid;  // clang 14 cannot capture a structured binding
     auto request = std::find_if(requests.begin(), requests.end(), [&](const ResumeRequest& r) {
-      return r.tid == tid || (r.tid == ResumeRequest::all_threads && !unacknowledged.count(tid));
+      return r.tid == id || (r.tid == ResumeRequest::all_threads && !unacknowledged.count(id));
     });
     // A held (parked) thread is running as far as the client knows.
     if (request != requests.end() && thread.state == Thread::State::stopped && !(non_stop_ && is_held(tid)))
@@ -473,7 +474,8 @@ std::vector<StopReport> Inferior::stop_threads(pid_t tid) {
   std::vector<StopReport> reports;
   for (auto& [id, thread] : threads_) {
     if (tid != ResumeRequest::all_threads && id != tid) continue;
-    auto held = std::find_if(held_.begin(), held_.end(), [&](const Held& h) { return h.tid == id; });
+    pid_t wanted = id;  // clang 14 cannot capture a structured binding
+    auto held = std::find_if(held_.begin(), held_.end(), [&](const Held& h) { return h.tid == wanted; });
     if (held != held_.end()) {
       // Parked behind an in-place step-over: already stopped, so this is its stop, once it is
       // out of the slot it may have been moved into.

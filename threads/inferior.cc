@@ -867,12 +867,31 @@ std::optional<StopReport> Inferior::handle_wait_status(pid_t tid, int status) {
 
 // A thread other than the main one exited.
 std::optional<StopReport> Inferior::thread_gone(pid_t tid, int status, bool announced) {
+  // A thread can end inside a step-over (an exit system call under a breakpoint, stepped in
+  // its slot or in place): there is nothing to settle, but the threads held while it stepped
+  // in place alone must not wait for it for ever.
+  auto it = threads_.find(tid);
+  bool was_exclusive = it != threads_.end() && it->second.exclusive_step;
   threads_.erase(tid);
   std::erase_if(held_, [&](const Held& h) { return h.tid == tid; });
   // A short-lived thread can start, run and exit before its parent's clone event is read;
   // that late event must not bring it back as a thread that will never stop.
   if (!announced) exited_early_.insert(tid);
-  if (!non_stop_) return finish_stop_if_complete();
+  if (was_exclusive) {
+    resume_held();
+    if (gone_) return std::nullopt;
+  }
+  if (!non_stop_) {
+    if (stopping_) return finish_stop_if_complete();
+    // The client resumed only this thread (GDB stepping it off a breakpoint on its exit call)
+    // and the others are stopped: nothing is left that could report, so the client is told,
+    // as gdbserver tells it, instead of waiting for ever.
+    if (running_ && all_stopped() && held_.empty()) {
+      running_ = false;
+      return StopReport{StopReport::Reason::no_resumed, 0, 0};
+    }
+    return std::nullopt;
+  }
   if (report_thread_events) return StopReport{StopReport::Reason::thread_exited, tid, 0, status};
   // The last thread that could have reported anything is gone; the client hears so rather
   // than waiting for ever.

@@ -74,10 +74,23 @@ void Decoder::feed(std::string_view bytes, std::vector<InputEvent>& out) {
       }
       break;
     case State::checksum1:
-      checksum_hi_ = c;
-      state_ = State::checksum2;
-      break;
     case State::checksum2:
+      if (c == '$') {
+        // '$' is never a checksum digit: the packet was cut short after its '#' and the client
+        // has sent the next one (or resent this one). Start over instead of eating the '$'.
+        std::string cut = "$" + body_ + "#";
+        if (state_ == State::checksum2) cut.push_back(checksum_hi_);
+        out.push_back({InputEvent::Kind::junk, std::move(cut)});
+        body_.clear();
+        overflowed_ = false;
+        state_ = State::body;
+        break;
+      }
+      if (state_ == State::checksum1) {
+        checksum_hi_ = c;
+        state_ = State::checksum2;
+        break;
+      }
       checksum_lo_ = c;
       state_ = State::idle;
       finish_packet(out);

@@ -4,6 +4,7 @@
 // them. Z3 (rwatch) gets the empty reply, as from gdbserver: x86 cannot watch reads alone.
 #include "rsp/hex.h"
 #include "stub/debuggee.h"
+#include "stub/debug_log.h"
 #include "stub/handlers.h"
 #include "stub/packet_args.h"
 #include "stub/server.h"
@@ -42,7 +43,10 @@ void handle_breakpoint(Session& session, std::string_view packet) {
     return handle_hardware_point(session, *target, insert, fields[0][0], address,
                                  require_hex(fields[2], "hardware point length"));
   }
-  if (fields[0] != "0") return session.reply("");
+  if (fields[0] != "0") {
+    debug_packet("   breakpoint type " + std::string(fields[0]) + " is not supported, empty reply");
+    return session.reply("");
+  }
   if (!target || target->gone()) return session.reply_error(1, "no process to set a breakpoint in");
   if (insert) {
     session.server().settle_vfork_parent(*target);

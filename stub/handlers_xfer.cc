@@ -4,6 +4,7 @@
 #include "rsp/escape.h"
 #include "rsp/hex.h"
 #include "stub/debuggee.h"
+#include "stub/debug_log.h"
 #include "stub/handlers.h"
 #include "stub/library_list.h"
 #include "stub/osdata.h"
@@ -28,12 +29,13 @@ struct XferRequest {
   std::uint64_t length;
 };
 
+// qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH (no annex GDB sends contains ':'). Nullopt for other
+// forms (writes): unsupported. A read whose range does not parse is an error, as from gdbserver.
 std::optional<XferRequest> parse_xfer(std::string_view packet) {
-  // qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH (no annex GDB sends contains ':').
   auto fields = split(packet, ':');
   if (fields.size() != 5 || fields[2] != "read") return std::nullopt;
   auto range = parse_address_length(fields[4]);
-  if (!range) return std::nullopt;
+  if (!range) throw std::runtime_error("qXfer: malformed OFFSET,LENGTH \"" + std::string(fields[4]) + "\"");
   return XferRequest{fields[1], fields[3], range->address, range->length};
 }
 
@@ -123,12 +125,18 @@ void handle_siginfo_write(Session& session, std::string_view packet) {
 void handle_xfer(Session& session, std::string_view packet) {
   if (packet.starts_with("qXfer:siginfo:write:")) return handle_siginfo_write(session, packet);
   auto request = parse_xfer(packet);
-  if (!request) return session.reply("");  // other writes and unknown forms: not supported
+  if (!request) {
+    debug_packet("   only qXfer reads (and siginfo writes) are supported, empty reply");
+    return session.reply("");
+  }
   std::string key = std::string(request->object) + ":" + std::string(request->annex);
   auto snapshot = session.xfer_snapshots.find(key);
   if (request->offset == 0 || snapshot == session.xfer_snapshots.end()) {
     auto object = read_object(session, *request);
-    if (!object) return session.reply("");
+    if (!object) {
+      debug_packet("   no qXfer object " + key + " here, empty reply");
+      return session.reply("");
+    }
     snapshot = session.xfer_snapshots.insert_or_assign(key, std::move(*object)).first;
   }
   session.reply(xfer_reply(snapshot->second, request->offset, request->length, Session::packet_size - 8));

@@ -18,10 +18,9 @@
 
 #include "rsp/framing.h"
 #include "stub/socket_stream.h"
+#include "stub/unix_peer.h"
 
 namespace xolstub::stub {
-
-using UnixSocket = asio::local::stream_protocol::socket;
 
 struct RendezvousListener::Shared {
   explicit Shared(asio::io_context& io) : io(io), acceptor(io) {}
@@ -34,24 +33,6 @@ struct RendezvousListener::Shared {
 namespace {
 
 std::string errno_text(int error) { return std::strerror(error); }
-
-// Descriptors of ours must not leak into programs the stub launches later: an inherited listening
-// socket would keep the path "live" (connects succeed into its backlog) after the stub is gone.
-void set_cloexec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC); }
-
-// Who may use the socket besides root.
-std::string who_may_join() {
-  uid_t euid = ::geteuid();
-  return euid == 0 ? std::string("root") : "uid " + std::to_string(euid) + " and root";
-}
-
-// The text of an `E.` reply goes inside a packet: no framing characters, no run-length marker
-// (a path may contain anything).
-std::string error_packet(std::string message) {
-  for (char& c : message)
-    if (c == '$' || c == '#' || c == '}' || c == '*') c = '?';
-  return rsp::frame_packet("E." + message, false);
-}
 
 // mkdir -p with mode 0700 for what we create; an existing directory keeps its mode (the user
 // may have opened it up on purpose). The last component must then be a real directory of ours:
@@ -233,32 +214,9 @@ void RendezvousListener::accept_next(std::shared_ptr<Shared> shared, AcceptHandl
       }
       return;
     }
-    set_cloexec(socket->native_handle());
-
-    ucred peer{};
-    socklen_t size = sizeof(peer);
-    bool known = ::getsockopt(socket->native_handle(), SOL_SOCKET, SO_PEERCRED, &peer, &size) == 0;
-    uid_t euid = ::geteuid();
-    if (known && (peer.uid == euid || peer.uid == 0)) {
-      std::string description = "unix socket " + shared->path + " (uid " + std::to_string(peer.uid) + ", pid " +
-                                std::to_string(peer.pid) + ")";
-      handler(std::make_unique<AsioStream<UnixSocket>>(socket, socket, description));
-      return;
-    }
-
-    // The file modes should have kept this peer out; someone opened them up. Tell the peer why
-    // (GDB shows an E. message) and go on listening for the clients that may join.
-    std::string uid_text = known ? "uid " + std::to_string(peer.uid) : "unknown uid";
-    std::string message = "xolstub: refused a client of " + uid_text + " at " + shared->path + " (only " +
-                          who_may_join() + " may join)";
-    std::fprintf(stderr, "%s\n", message.c_str());
-    std::fflush(stderr);
-    auto packet = std::make_shared<std::string>(error_packet(message));
-    asio::async_write(*socket, asio::buffer(*packet), [socket, packet](std::error_code, std::size_t) {
-      std::error_code ignored;
-      socket->shutdown(asio::socket_base::shutdown_both, ignored);
-      socket->close(ignored);
-    });
+    // An admitted client: the handler asks for the next one. A refused one: we do.
+    if (auto description = admit_unix_peer(socket, shared->path))
+      return handler(std::make_unique<AsioStream<UnixSocket>>(socket, socket, *description));
     accept_next(shared, handler);
   });
 }

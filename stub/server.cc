@@ -150,8 +150,14 @@ std::vector<Session*> Server::session_list() {
 void Server::multiplex_if_shared(Session* newcomer) {
   if (multiplexer_ || session_list().size() < 2 || !debuggee_ || debuggee_->gone()) return;
   multiplexer_ = std::make_unique<ClientMultiplexer>(*debuggee_, [this] { return session_list(); });
-  for (Session* session : session_list())
-    if (session != newcomer) multiplexer_->adopt(*session);
+  // A newcomer to a program every client keeps stopped holds it stopped as well, as a lone
+  // client would find it: if the others leave before it speaks, the program must not run off.
+  // Otherwise it stops the threads when it asks (`?`).
+  auto sessions = session_list();
+  bool all_stopped = std::none_of(sessions.begin(), sessions.end(),
+                                  [&](Session* s) { return s != newcomer && (s->non_stop || s->waiting_for_stop); });
+  for (Session* session : sessions)
+    if (session != newcomer || all_stopped) multiplexer_->adopt(*session);
   multiplexer_->update_pass_signals();
 }
 

@@ -220,6 +220,24 @@ def kill_group(proc):
         pass
 
 
+_UNIX_PROBE = ("import socket,sys\n"
+               "s=socket.socket(socket.AF_UNIX)\n"
+               "try:\n s.connect(sys.argv[1])\n"
+               "except OSError as e:\n print('refused:', e.strerror); sys.exit(0)\n"
+               "data=b''\n"
+               "while True:\n c=s.recv(4096)\n if not c: break\n data+=c\n"
+               "print('reply:', data.decode(errors='replace'))\n")
+
+
+def connect_as_nobody(socket_path):
+    """Connects to the Unix socket at SOCKET_PATH as uid 65534 and reads until it is closed:
+    "refused: STRERROR" when connect fails, else "reply: WHAT CAME"."""
+    # The system's python (the test's own may live where that user cannot read).
+    python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
+    argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", python, "-c", _UNIX_PROBE, socket_path]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT).stdout
+
+
 class Target:
     """A program we start ourselves, to be attached to (`--attach PID`). Output goes to a file."""
 

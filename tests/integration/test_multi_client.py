@@ -9,12 +9,11 @@ gamma_() every fifth round.
 import os
 import signal
 import socket
-import subprocess
 import threading
 import time
 import unittest
 
-from harness import (HOST, TIMEOUT, DebugTestCase, MiSession, Server, Target, kill_group, program,
+from harness import (HOST, TIMEOUT, DebugTestCase, MiSession, Server, Target, connect_as_nobody, kill_group, program,
                      run_gdb, server_is_gdbserver, server_path)
 
 DEBUG = ["--debug", "--debug-file=" + os.environ["XOLSTUB_DEBUG_FILE"]] if os.environ.get("XOLSTUB_DEBUG_FILE") else []
@@ -412,26 +411,15 @@ class RendezvousTest(DebugTestCase):
         with Target("counters") as target:
             first = self.first_attach(target)
             path = rendezvous_path(target.pid)
-            probe = ("import socket,sys\n"
-                     "s=socket.socket(socket.AF_UNIX)\n"
-                     "try:\n s.connect(sys.argv[1])\n"
-                     "except OSError as e:\n print('refused:', e.strerror); sys.exit(0)\n"
-                     "data=b''\n"
-                     "while True:\n c=s.recv(4096)\n if not c: break\n data+=c\n"
-                     "print('reply:', data.decode(errors='replace'))\n")
-            # The system's python (the test's own may live where that user cannot read).
-            python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
-            as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                         python, "-c", probe, path]
             # The file modes keep another user out...
-            out = subprocess.run(as_nobody, capture_output=True, text=True, timeout=TIMEOUT).stdout
+            out = connect_as_nobody(path)
             self.assertIn("refused: Permission denied", out)
             # ...and so does the stub itself when the modes were loosened.
             directory_mode = os.stat(os.path.dirname(path)).st_mode & 0o777
             self.addCleanup(os.chmod, os.path.dirname(path), directory_mode)
             os.chmod(os.path.dirname(path), 0o755)
             os.chmod(path, 0o666)
-            out = subprocess.run(as_nobody, capture_output=True, text=True, timeout=TIMEOUT).stdout
+            out = connect_as_nobody(path)
             self.assertIn("reply: $E.xolstub: refused a client of uid 65534", out)
             # The first client is undisturbed.
             self.assertRegex(first.console("print counters[0] > 0"), r"= 1")

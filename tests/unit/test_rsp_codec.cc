@@ -78,6 +78,18 @@ TEST_CASE("junk between packets and a restarted packet") {
   CHECK(restarted[1].payload == "g");
 }
 
+TEST_CASE("a packet cut short inside its checksum gives way to the next packet") {
+  for (std::string_view cut : {"$m0,4#", "$m0,4#3"}) {
+    CAPTURE(cut);
+    auto events = decode(std::string(cut) + "$g#67");
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].kind == Kind::junk);
+    CHECK(events[0].payload == cut);
+    CHECK(events[1].kind == Kind::packet);
+    CHECK(events[1].payload == "g");
+  }
+}
+
 TEST_CASE("binary escapes round-trip every byte value") {
   std::vector<std::uint8_t> all(256);
   for (int i = 0; i < 256; ++i) all[i] = static_cast<std::uint8_t>(i);

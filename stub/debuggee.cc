@@ -98,6 +98,23 @@ std::vector<threads::StopReport> Debuggee::stopped_threads() {
   return stops;
 }
 
+std::vector<threads::StopReport> Debuggee::take_pending_stops(pid_t reported) {
+  using Reason = threads::StopReport::Reason;
+  std::vector<threads::StopReport> taken;
+  if (gone() || inferior_->non_stop()) return taken;
+  for (auto& [tid, thread] : inferior_->threads()) {
+    if (tid == reported || !thread.pending) continue;
+    const threads::StopReport& stop = *thread.pending;
+    // A hit of a breakpoint removed since is no hit (Inferior::resume drops it the same way).
+    bool hit = stop.reason == Reason::breakpoint && sites_->contains(stop.address);
+    if (!hit && stop.reason != Reason::signal) continue;
+    taken.push_back(stop);
+    last_thread_stops_[tid] = stop;
+    thread.pending.reset();
+  }
+  return taken;
+}
+
 std::set<breakpoints::OwnerId> Debuggee::take_hit_owners(const threads::StopReport& stop) {
   auto it = hit_owners_.find(stop.tid);
   if (it == hit_owners_.end()) {

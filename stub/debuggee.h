@@ -45,6 +45,11 @@ public:
   // `?` in non-stop: one stop per thread the client may see stopped: what it has pending, else
   // the last stop reported for it, else a stop with signal 0.
   std::vector<threads::StopReport> stopped_threads();
+  // All-stop, for a client told of every thread's stop at once (LLDB): the breakpoint hits and
+  // signals other threads had pending when the world stopped for `reported`, taken out so that
+  // they are not reported again when those threads are resumed. Other pending events (steps,
+  // watchpoints, exits...) stay, reported one at a time as before.
+  std::vector<threads::StopReport> take_pending_stops(pid_t reported);
   // The owners whose breakpoint a reported hit stopped for (their conditions held).
   std::set<breakpoints::OwnerId> take_hit_owners(const threads::StopReport& stop);
   // The thread a client means by "any thread": the one that stopped last, if it still lives.

@@ -7,7 +7,8 @@ namespace xolstub::stub {
 std::string packet_name(std::string_view packet) {
   if (packet.empty()) return {};
   char first = packet.front();
-  if ((first != 'q' && first != 'Q' && first != 'v') || packet.size() == 1) return std::string(1, first);
+  // q, Q and v packets have names; so have LLDB's JSON packets (jThreadsInfo).
+  if ((first != 'q' && first != 'Q' && first != 'v' && first != 'j') || packet.size() == 1) return std::string(1, first);
   auto end = packet.find_first_of(":;,?");
   if (end == std::string_view::npos) return std::string(packet);
   return std::string(packet.substr(0, packet[end] == '?' ? end + 1 : end));
@@ -19,6 +20,7 @@ void Dispatcher::add(const std::string& name, PacketHandler handler, std::vector
 }
 
 void Dispatcher::disable(const std::set<std::string>& names) {
+  std::erase_if(prefixed_, [&](const auto& entry) { return names.count(entry.first) != 0; });
   for (const auto& name : names) {
     auto it = handlers_.find(name);
     if (it == handlers_.end()) continue;
@@ -28,11 +30,22 @@ void Dispatcher::disable(const std::set<std::string>& names) {
   }
 }
 
+void Dispatcher::add_prefixed(const std::string& prefix, PacketHandler handler) {
+  prefixed_.emplace_back(prefix, std::move(handler));
+}
+
 bool Dispatcher::dispatch(Session& session, std::string_view packet) const {
   auto it = handlers_.find(packet_name(packet));
-  if (it == handlers_.end()) return false;
-  it->second.handler(session, packet);
-  return true;
+  if (it != handlers_.end()) {
+    it->second.handler(session, packet);
+    return true;
+  }
+  for (const auto& [prefix, handler] : prefixed_) {
+    if (!packet.starts_with(prefix)) continue;
+    handler(session, packet);
+    return true;
+  }
+  return false;
 }
 
 } // namespace xolstub::stub

@@ -18,6 +18,9 @@ class Dispatcher {
 public:
   // `name` is a packet's name as packet_name() extracts it ("g", "Z", "qSupported", "vCont?").
   void add(const std::string& name, PacketHandler handler, std::vector<std::string> features = {});
+  // A packet whose argument follows its name with no separator (LLDB's qThreadStopInfoTID),
+  // tried when no name matches.
+  void add_prefixed(const std::string& prefix, PacketHandler handler);
   // A qSupported feature that is a behaviour rather than a packet (e.g. "swbreak+").
   void add_feature(const std::string& feature) { features_.push_back(feature); }
   // --disable-packet: the named packets become unknown.
@@ -34,10 +37,11 @@ private:
     std::vector<std::string> features;
   };
   std::map<std::string, Entry> handlers_;
+  std::vector<std::pair<std::string, PacketHandler>> prefixed_;
   std::vector<std::string> features_;
 };
 
-// "qXfer:features:read:..." -> "qXfer"; "vCont?" -> "vCont?"; "m1000,4" -> "m".
+// "qXfer:features:read:..." -> "qXfer"; "vCont?" -> "vCont?"; "m1000,4" -> "m"; "jThreadsInfo" -> itself.
 std::string packet_name(std::string_view packet);
 
 } // namespace xolstub::stub

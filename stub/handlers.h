@@ -17,6 +17,8 @@ void register_xfer_handlers(Dispatcher& dispatcher);        // qXfer objects
 void register_host_io_handlers(Dispatcher& dispatcher);     // vFile
 void register_extended_handlers(Dispatcher& dispatcher);    // ! vRun R vAttach QEnvironment* QSetWorkingDir ...
 void register_tls_handlers(Dispatcher& dispatcher);         // qGetTLSAddr
+void register_lldb_handlers(Dispatcher& dispatcher);        // LLDB's thread and stop packets: QThreadSuffixSupported, jThreadsInfo...
+void register_lldb_host_handlers(Dispatcher& dispatcher);   // LLDB's host and process queries: qHostInfo, qMemoryRegionInfo...
 
 inline void register_all_handlers(Dispatcher& dispatcher) {
   register_query_handlers(dispatcher);
@@ -31,6 +33,8 @@ inline void register_all_handlers(Dispatcher& dispatcher) {
   register_host_io_handlers(dispatcher);
   register_extended_handlers(dispatcher);
   register_tls_handlers(dispatcher);
+  register_lldb_handlers(dispatcher);
+  register_lldb_host_handlers(dispatcher);
 }
 
 } // namespace xolstub::stub

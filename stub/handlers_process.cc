@@ -1,4 +1,6 @@
 // Ending the debugging of a process: k, vKill, D.
+#include <csignal>
+
 #include "rsp/hex.h"
 #include "stub/debug_log.h"
 #include "stub/debuggee.h"
@@ -18,7 +20,9 @@ void leave_if_single_process(Session& session) {
 }
 
 void handle_kill(Session& session, std::string_view) {
-  session.server().kill_process(&session);  // GDB does not wait for a reply to `k`
+  session.server().kill_process(&session);
+  // GDB does not wait for a reply to `k`; LLDB waits for the exit it caused.
+  if (session.client.lldb) session.reply("X" + rsp::hex_le(static_cast<std::uint64_t>(session.to_wire_signal(SIGKILL)), 1));
   leave_if_single_process(session);
 }
 

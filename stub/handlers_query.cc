@@ -4,7 +4,6 @@
 
 #include "rsp/hex.h"
 #include "stub/debuggee.h"
-#include "stub/gdb_signals.h"
 #include "stub/handlers.h"
 #include "stub/packet_args.h"
 #include "stub/server.h"
@@ -119,20 +118,20 @@ void handle_first_thread_info(Session& session, std::string_view) {
 
 void handle_next_thread_info(Session& session, std::string_view) { send_thread_list_piece(session); }
 
-// QPassSignals:0e;14;... and QProgramSignals: GDB numbers, hex, separated by ';'.
-std::set<int> parse_signal_list(std::string_view packet) {
+// QPassSignals:0e;14;... and QProgramSignals: wire numbers, hex, separated by ';'.
+std::set<int> parse_signal_list(const Session& session, std::string_view packet) {
   std::set<int> signals;
   auto colon = packet.find(':');
   if (colon == std::string_view::npos) return signals;
   for (auto field : split(packet.substr(colon + 1), ';')) {
     if (field.empty()) continue;
-    if (int host = gdb_to_host_signal(static_cast<int>(require_hex(field, "signal number")))) signals.insert(host);
+    if (int host = session.from_wire_signal(static_cast<int>(require_hex(field, "signal number")))) signals.insert(host);
   }
   return signals;
 }
 
 void handle_pass_signals(Session& session, std::string_view packet) {
-  session.pass_signals = parse_signal_list(packet);
+  session.pass_signals = parse_signal_list(session, packet);
   session.server().update_pass_signals(session);
   session.reply_ok();
 }
@@ -141,7 +140,7 @@ void handle_program_signals(Session& session, std::string_view packet) {
   // Which signals the client would pass on. It matters only when the stub resumes a thread on
   // its own (the XOL step-overs); until then every signal goes through the client, which
   // resumes with or without it, so the list is validated and acknowledged.
-  parse_signal_list(packet);
+  parse_signal_list(session, packet);
   session.reply_ok();
 }
 

@@ -4,7 +4,6 @@
 
 #include "rsp/hex.h"
 #include "stub/debuggee.h"
-#include "stub/gdb_signals.h"
 #include "stub/handlers.h"
 #include "stub/packet_args.h"
 #include "stub/server.h"
@@ -15,9 +14,8 @@ namespace {
 
 using threads::ResumeRequest;
 
-int parse_signal(std::string_view hex) {
-  int gdb_signal = static_cast<int>(require_hex(hex, "signal number"));
-  return gdb_to_host_signal(gdb_signal);
+int parse_signal(const Session& session, std::string_view hex) {
+  return session.from_wire_signal(static_cast<int>(require_hex(hex, "signal number")));
 }
 
 // A resume address ("c ADDR") moves the thread's PC first.
@@ -36,7 +34,7 @@ void handle_legacy_resume(Session& session, std::string_view packet) {
   int signal = 0;
   if (with_signal) {
     auto semicolon = rest.find(';');
-    signal = parse_signal(rest.substr(0, semicolon));
+    signal = parse_signal(session, rest.substr(0, semicolon));
     rest = semicolon == std::string_view::npos ? std::string_view() : rest.substr(semicolon + 1);
   }
   pid_t chosen = session.continue_thread.tid > 0 ? session.continue_thread.tid : session.selected_thread();
@@ -73,8 +71,8 @@ void handle_vcont(Session& session, std::string_view packet) {
     switch (verb.front()) {
     case 'c': break;
     case 's': request.step = true; break;
-    case 'C': request.signal = parse_signal(verb.substr(1)); break;
-    case 'S': request.step = true; request.signal = parse_signal(verb.substr(1)); break;
+    case 'C': request.signal = parse_signal(session, verb.substr(1)); break;
+    case 'S': request.step = true; request.signal = parse_signal(session, verb.substr(1)); break;
     case 'r': {
       auto range = parse_address_length(verb.substr(1));  // "rSTART,END"
       if (!range) return session.reply_error(1, "vCont: malformed range " + std::string(verb));

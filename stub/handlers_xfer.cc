@@ -66,8 +66,9 @@ std::optional<std::string> read_object(Session& session, const XferRequest& requ
     // Like gdbserver, no description before there is a process (--multi): GDB keeps the
     // architecture the user set, and reads the description again after `run` or `attach`.
     require_process(session);
-    static const std::string description = target_description_xml(threads::RegisterLayout::host());
-    return description;
+    static const std::string for_gdb = target_description_xml(threads::RegisterLayout::host());
+    static const std::string for_lldb = lldb_target_description_xml(threads::RegisterLayout::host());
+    return session.client.lldb ? for_lldb : for_gdb;
   }
   if (request.object == "auxv") {
     auto bytes = threads::read_auxv(require_process(session).pid());
@@ -86,7 +87,7 @@ std::optional<std::string> read_object(Session& session, const XferRequest& requ
     Debuggee& target = require_process(session);
     auto list = threads::read_svr4_libraries(target.pid(), target.inferior().memory());
     if (!list) throw std::runtime_error("cannot read the library list of process " + std::to_string(target.pid()));
-    return format_svr4_library_list(*list, *annex);
+    return format_svr4_library_list(*list, *annex, !session.client.lldb);
   }
   if (request.object == "threads") return threads_document(session);
   if (request.object == "siginfo") {

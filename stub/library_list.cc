@@ -46,13 +46,14 @@ std::optional<Svr4Annex> parse_svr4_annex(std::string_view annex) {
   return parsed;
 }
 
-std::string format_svr4_library_list(const threads::Svr4LibraryList& list, const Svr4Annex& annex) {
+std::string format_svr4_library_list(const threads::Svr4LibraryList& list, const Svr4Annex& annex,
+                                     bool with_main_lm) {
   std::string document = "<library-list-svr4 version=\"1.0\"";
   if (annex.start != 0) {
     document += ">";
     append_tail(document, list, annex);
   } else {
-    if (list.main_lm != 0) document += " main-lm=\"" + address(list.main_lm) + "\"";
+    if (with_main_lm && list.main_lm != 0) document += " main-lm=\"" + address(list.main_lm) + "\"";
     document += ">";
     for (const threads::LinkMapEntry& entry : list.entries)
       if (entry.lm != list.main_lm && !entry.name.empty()) append_library(document, entry, entry.lmid);

@@ -29,6 +29,9 @@ std::optional<Svr4Annex> parse_svr4_annex(std::string_view annex);
 // link_map to the end of its namespace, tagged with the annex's lmid, or none when the start
 // is unknown or its l_prev is not `prev` (GDB then rereads the whole list). Entries with an
 // empty name (the program, sometimes the vDSO) are never listed, as gdbserver does.
-std::string format_svr4_library_list(const threads::Svr4LibraryList& list, const Svr4Annex& annex = {});
+// Without `with_main_lm`, for LLDB 14, which takes main-lm for the address of r_debug and
+// sets its library-event breakpoint in the program's ELF header.
+std::string format_svr4_library_list(const threads::Svr4LibraryList& list, const Svr4Annex& annex = {},
+                                     bool with_main_lm = true);
 
 } // namespace xolstub::stub

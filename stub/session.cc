@@ -1,6 +1,9 @@
 #include "stub/session.h"
 
+#include "rsp/hex.h"
 #include "stub/debug_log.h"
+#include "stub/gdb_signals.h"
+#include "stub/lldb_stop_info.h"
 #include "stub/server.h"
 #include "stub/stop_reply.h"
 
@@ -56,14 +59,18 @@ void Session::handle(const rsp::InputEvent& event) {
     if (event.kind == Kind::packet) debug_packet(tag() + "<- $" + printable(event.payload));
     if (!no_ack) send_raw("+");
     if (!refusal_.empty()) return reply("E." + refusal_);
+    std::string_view payload = event.payload;
+    packet_thread.reset();
+    if (client.thread_suffix) payload = take_thread_suffix(payload);
     try {
-      if (!server_.dispatcher().dispatch(*this, event.payload)) {
+      if (!server_.dispatcher().dispatch(*this, payload)) {
         debug_packet("   unknown packet, empty reply");
         reply("");
       }
     } catch (const std::exception& error) {
       reply_error(1, error.what());
     }
+    packet_thread.reset();
     return;
   }
   case Kind::too_long:
@@ -101,7 +108,21 @@ void Session::reply_error(int code, std::string_view why) {
   debug_packet("   error: " + std::string(why));
   char text[8];
   std::snprintf(text, sizeof text, "E%02x", code & 0xff);
-  reply(text);
+  // LLDB shows the text after `;` when it asked for it (QEnableErrorStrings).
+  reply(client.error_strings ? text + (";" + rsp::to_hex(why)) : std::string(text));
+}
+
+// `PACKET;thread:TID;` -> PACKET, remembering TID for selected_thread(). A suffix that does not
+// parse stays part of the packet, whose handler then says what is wrong with it.
+std::string_view Session::take_thread_suffix(std::string_view packet) {
+  constexpr std::string_view key = ";thread:";
+  if (!packet.ends_with(';')) return packet;
+  auto at = packet.rfind(key);
+  if (at == std::string_view::npos) return packet;
+  auto id = parse_thread_id(packet.substr(at + key.size(), packet.size() - 1 - at - key.size()));
+  if (!id || id->tid <= 0) return packet;
+  packet_thread = id->tid;
+  return packet.substr(0, at);
 }
 
 void Session::on_stop(const threads::StopReport& stop) {
@@ -111,6 +132,7 @@ void Session::on_stop(const threads::StopReport& stop) {
 
 void Session::reply_stop(const threads::StopReport& stop) {
   if (!non_stop) general_thread = stop.process_gone() ? ThreadId{} : ThreadId{server_.owner_of(stop.tid)->pid(), stop.tid};
+  if (client.lldb) record_thread_stops(*this, stop);
   reply(format_stop_reply(stop, *this));
 }
 
@@ -157,9 +179,16 @@ void Session::finish() {
   stream_->close_after_writes();
 }
 
+int Session::to_wire_signal(int host_signal) const { return client.lldb ? host_signal : host_to_gdb_signal(host_signal); }
+
+int Session::from_wire_signal(int wire_signal) const {
+  return client.lldb ? wire_signal : gdb_to_host_signal(wire_signal);
+}
+
 pid_t Session::selected_thread() {
   Debuggee* target = debuggee();
   if (!target || target->gone()) return 0;
+  if (packet_thread && target->inferior().find_thread(*packet_thread)) return *packet_thread;
   if (general_thread.tid > 0 && target->inferior().find_thread(general_thread.tid)) return general_thread.tid;
   return target->default_thread();
 }

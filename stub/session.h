@@ -32,6 +32,14 @@ struct ClientFeatures {
   bool exec_events = false;
   bool fork_events = false;
   bool vfork_events = false;
+  // LLDB (docs/lldb.md). It sends QThreadSuffixSupported or QListThreadsInStopReply before
+  // anything else GDB never sends; from then on the stub speaks its dialect: stop replies with
+  // `reason:` and `hexname:`, every thread's stop at once, `X09` after `k`, no `main-lm` (LLDB 14
+  // takes it for r_debug's address), the register description with LLDB's attributes.
+  bool lldb = false;
+  bool thread_suffix = false;          // QThreadSuffixSupported: `;thread:TID;` ends register packets
+  bool threads_in_stop_reply = false;  // QListThreadsInStopReply: `threads:` and `thread-pcs:` in T
+  bool error_strings = false;          // QEnableErrorStrings: `E NN;HEX(why)`
 };
 
 class Session {
@@ -92,7 +100,18 @@ public:
   // first one took, keyed by "object:annex", so the pieces fit together.
   std::map<std::string, std::string> xfer_snapshots;
 
-  // The thread `general_thread` stands for; 0 when the process has none.
+  // The thread a `;thread:TID;` suffix named, while its packet is handled (QThreadSuffixSupported).
+  std::optional<pid_t> packet_thread;
+  // LLDB: each thread's stop as last reported (the reporting thread's and the pending ones
+  // told with it), for jThreadsInfo and qThreadStopInfo.
+  std::map<pid_t, threads::StopReport> thread_stops;
+
+  // Signal numbers on the wire: GDB's own numbering (SIGUSR1 is 30), LLDB's is the target's.
+  int to_wire_signal(int host_signal) const;
+  int from_wire_signal(int wire_signal) const;  // 0 when it has no Linux counterpart
+
+  // The thread a `;thread:` suffix names, else the one `general_thread` stands for; 0 when the
+  // process has none.
   pid_t selected_thread();
 
 private:
@@ -100,6 +119,7 @@ private:
   void on_bytes(std::string_view bytes);
   void handle(const rsp::InputEvent& event);
   void send_raw(std::string bytes);
+  std::string_view take_thread_suffix(std::string_view packet);
   std::string tag() const;
   void reply_next_queued_stop();
 

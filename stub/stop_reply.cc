@@ -4,7 +4,7 @@
 
 #include "rsp/hex.h"
 #include "stub/debuggee.h"
-#include "stub/gdb_signals.h"
+#include "stub/lldb_stop_info.h"
 #include "stub/server.h"
 #include "stub/session.h"
 #include "threads/proc_info.h"
@@ -25,14 +25,14 @@ std::string format_stop_reply(const threads::StopReport& stop, Session& session)
   std::string process = session.client.multiprocess ? ";process:" + rsp::hex_number(target.pid()) : "";
   using Reason = threads::StopReport::Reason;
   if (stop.reason == Reason::exited) return "W" + hex_byte(stop.exit_status) + process;
-  if (stop.reason == Reason::killed) return "X" + hex_byte(host_to_gdb_signal(stop.signal)) + process;
+  if (stop.reason == Reason::killed) return "X" + hex_byte(session.to_wire_signal(stop.signal)) + process;
   if (stop.reason == Reason::thread_exited)
     return "w" + rsp::hex_number(static_cast<std::uint64_t>(stop.exit_status & 0xff)) + ";" +
            format_thread_id(target.pid(), stop.tid, session.client.multiprocess);
   if (stop.reason == Reason::no_resumed)
     return session.client.no_resumed ? "N" : "E.No unwaited-for children left.";
 
-  std::string signal = hex_byte(host_to_gdb_signal(stop.signal));
+  std::string signal = hex_byte(session.to_wire_signal(stop.signal));
   if (disabled.count("T")) return "S" + signal;
   std::string reply = "T" + signal;
   if (stop.reason == Reason::thread_created) reply += "create:;";
@@ -44,6 +44,7 @@ std::string format_stop_reply(const threads::StopReport& stop, Session& session)
   if (!disabled.count("Tthread") && !disabled.count("threads"))
     reply += "thread:" + format_thread_id(target.pid(), stop.tid, session.client.multiprocess) + ";";
   if (auto core = threads::thread_core(target.pid(), stop.tid)) reply += "core:" + rsp::hex_number(*core) + ";";
+  if (session.client.lldb) reply += lldb_stop_fields(session, target, stop);
   if (stop.reason == Reason::breakpoint && session.client.swbreak) reply += "swbreak:;";
   if (stop.reason == Reason::forked || stop.reason == Reason::vforked)
     reply += std::string(stop.reason == Reason::forked ? "fork:" : "vfork:") +

@@ -9,5 +9,7 @@
 namespace xolstub::stub {
 
 std::string target_description_xml(const threads::RegisterLayout& layout);
+// The same registers for LLDB, with its attributes instead of GDB's types (lldb_target_description.cc).
+std::string lldb_target_description_xml(const threads::RegisterLayout& layout);
 
 } // namespace xolstub::stub

@@ -454,7 +454,12 @@ def gdb_argv(commands, program_path=None, sysroot=""):
 def run_gdb(commands, program_path=None, sysroot="", timeout=TIMEOUT):
     """Run GDB in batch mode; returns GdbResult. On timeout GDB (and its process group) is
     killed and the test fails with what GDB had printed."""
-    argv = gdb_argv(commands, program_path, sysroot)
+    return run_batch("GDB", gdb_argv(commands, program_path, sysroot), timeout)
+
+
+def run_batch(what, argv, timeout):
+    """Runs a debugger in batch mode to its end; GdbResult. On timeout it (and its process
+    group) is killed and the test fails with what it had printed."""
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, start_new_session=True, env=ENV)
     try:
@@ -463,9 +468,28 @@ def run_gdb(commands, program_path=None, sysroot="", timeout=TIMEOUT):
         kill_group(proc)
         out, err = proc.communicate()
         result = GdbResult(argv, out.decode(errors="replace"), err.decode(errors="replace"), None)
-        raise AssertionError(f"GDB timed out after {timeout}s\n{result.describe()}")
+        raise AssertionError(f"{what} timed out after {timeout}s\n{result.describe()}")
     return GdbResult(argv, out.decode(errors="replace"), err.decode(errors="replace"),
                      proc.returncode)
+
+
+LLDB = os.environ.get("XOLSTUB_LLDB", "lldb")
+
+
+def lldb_available():
+    return shutil.which(LLDB) is not None
+
+
+def run_lldb(commands, program_path=None, timeout=TIMEOUT):
+    """`lldb -b` with COMMANDS as -o arguments (and PROGRAM_PATH as its target); returns a
+    GdbResult (the same shape: argv, stdout, stderr, returncode). lldb -b stops at the first
+    command that fails, so a test sees exactly how far it got."""
+    argv = [LLDB, "-b", "--no-lldbinit"]
+    if program_path:
+        argv.append(program_path)
+    for command in commands:
+        argv += ["-o", command]
+    return run_batch("LLDB", argv, timeout)
 
 
 class Session:

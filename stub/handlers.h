@@ -19,6 +19,7 @@ void register_extended_handlers(Dispatcher& dispatcher);    // ! vRun R vAttach 
 void register_tls_handlers(Dispatcher& dispatcher);         // qGetTLSAddr
 void register_lldb_handlers(Dispatcher& dispatcher);        // LLDB's thread and stop packets: QThreadSuffixSupported, jThreadsInfo...
 void register_lldb_host_handlers(Dispatcher& dispatcher);   // LLDB's host and process queries: qHostInfo, qMemoryRegionInfo...
+void register_lldb_process_list_handlers(Dispatcher& dispatcher);  // qfProcessInfo, qsProcessInfo, qProcessInfoPID
 
 inline void register_all_handlers(Dispatcher& dispatcher) {
   register_query_handlers(dispatcher);
@@ -35,6 +36,7 @@ inline void register_all_handlers(Dispatcher& dispatcher) {
   register_tls_handlers(dispatcher);
   register_lldb_handlers(dispatcher);
   register_lldb_host_handlers(dispatcher);
+  register_lldb_process_list_handlers(dispatcher);
 }
 
 } // namespace xolstub::stub

@@ -13,12 +13,6 @@
 namespace xolstub::stub {
 namespace {
 
-std::string decode_hex_text(std::string_view hex, const char* what) {
-  auto bytes = rsp::from_hex(hex);
-  if (!bytes) throw std::runtime_error(std::string("malformed ") + what + ": not hex: " + std::string(hex));
-  return std::string(bytes->begin(), bytes->end());
-}
-
 // The new process's first stop; its thread is the general thread in non-stop too (GDB asks
 // which is the main thread of the new inferior next).
 void reply_with_new_process(Session& session, Debuggee& process) {

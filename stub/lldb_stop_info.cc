@@ -25,11 +25,12 @@ std::string pc_text(threads::Thread& thread) {
   return text;
 }
 
-// The threads of the process in tid order, as LLDB lists them; exited ones left out.
-std::vector<std::pair<pid_t, threads::Thread*>> live_threads(Debuggee& target) {
+// The threads of the process in tid order, as LLDB lists them. Only stopped ones: registers
+// cannot be read from a running thread (with other clients, one may run while LLDB looks).
+std::vector<std::pair<pid_t, threads::Thread*>> stopped_threads(Debuggee& target) {
   std::vector<std::pair<pid_t, threads::Thread*>> out;
   for (auto& [tid, thread] : target.inferior().threads())
-    if (!thread.zombie) out.emplace_back(tid, &thread);
+    if (!thread.zombie && thread.state == threads::Thread::State::stopped) out.emplace_back(tid, &thread);
   return out;
 }
 
@@ -73,7 +74,7 @@ void record_thread_stops(Session& session, const threads::StopReport& stop) {
 std::string lldb_stop_fields(Session& session, Debuggee& target, const threads::StopReport& stop) {
   std::string fields = "hexname:" + rsp::to_hex(threads::thread_name(target.pid(), stop.tid)) + ";";
   if (session.client.threads_in_stop_reply) {
-    auto threads = live_threads(target);
+    auto threads = stopped_threads(target);
     std::string tids, pcs;
     for (auto& [tid, thread] : threads) {
       tids += (tids.empty() ? "" : ",") + rsp::hex_number(static_cast<std::uint64_t>(tid));
@@ -94,7 +95,7 @@ std::string threads_info_json(Session& session) {
   json all = json::array();
   Debuggee* target = session.debuggee();
   if (!target || target->gone()) return dump(all);
-  for (auto& [tid, thread] : live_threads(*target)) {
+  for (auto& [tid, thread] : stopped_threads(*target)) {
     json entry = thread_entry(session, *target, tid);
     // The registers LLDB needs to unwind without asking: decimal regnum -> target-order hex.
     json registers = json::object();

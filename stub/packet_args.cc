@@ -36,4 +36,10 @@ std::string_view after_colon(std::string_view packet) {
   return colon == std::string_view::npos ? std::string_view() : packet.substr(colon + 1);
 }
 
+std::string decode_hex_text(std::string_view hex, const char* what) {
+  auto bytes = rsp::from_hex(hex);
+  if (!bytes) throw std::invalid_argument(std::string("malformed ") + what + ": not hex: \"" + std::string(hex) + "\"");
+  return std::string(bytes->begin(), bytes->end());
+}
+
 } // namespace xolstub::stub

@@ -96,6 +96,7 @@ public:
   ThreadId general_thread;              // Hg: registers and memory
   ThreadId continue_thread{-1, -1};     // Hc: the old c/s packets
   std::vector<std::string> thread_list; // the rest of a qfThreadInfo answer, for qsThreadInfo
+  std::vector<std::string> process_list; // the rest of a qfProcessInfo answer (last first), for qsProcessInfo
   // qXfer objects are read in pieces; every piece after the first comes from the snapshot the
   // first one took, keyed by "object:annex", so the pieces fit together.
   std::map<std::string, std::string> xfer_snapshots;

@@ -170,48 +170,94 @@ class LldbAttachTest(LldbTestCase):
                 self.assertIn("TracerPid:\t0", status.read())
             self.assertTrue(harness.pid_alive(target.pid))
 
+    def test_attach_with_no_local_file(self):
+        # LLDB learns the program from the stub (qProcessInfo, the library list, jModulesInfo).
+        with Target("counters") as target:
+            with Server.attach(target.pid, program("counters")) as server:
+                out = self.lldb(server, ["image list", "thread list", "detach"], program_path="").stdout
+                server.wait()
+            self.assertMatch(r"^\[\s*0\] [0-9A-F-]+\s+0x[0-9a-f]+ " + re.escape(os.path.realpath(program("counters"))), out)
+            self.assertMatch(r"/libc\.so\.6\s*$", out)
+            self.assertMatch(r"name = 'counter-3'", out)
+            self.assertMatch(r"Process \d+ detached", out)
+            self.assertTrue(harness.pid_alive(target.pid))
+
 
 class GdbAndLldbTogetherTest(LldbTestCase):
-    """One GDB and one LLDB on one program, each with its own breakpoint."""
+    """One GDB and one LLDB on one program, each with its own breakpoints. GDB stops the
+    program at bump first; LLDB joins, sets its breakpoint and continues, which waits until GDB
+    lets the program go too."""
 
-    def test_each_hears_of_its_own_breakpoint(self):
-        server = Server.launch("basic", once=False, options=["--remote-debug"])
-        self.addCleanup(server.close)
-        gdb = MiSession()
-        self.addCleanup(gdb.close)
+    def setUp(self):
+        super().setUp()
+        self.server = Server.launch("basic", once=False, options=["--remote-debug"])
+        self.addCleanup(self.server.close)
+        self.gdb = MiSession()
+        self.addCleanup(self.gdb.close)
         for setting in ("confirm off", "pagination off", "sysroot"):
-            gdb.command(f"-gdb-set {setting}", expect="done")
-        gdb.command(f"-file-exec-and-symbols {program('basic')}", expect="done")
-        gdb.console(f"target remote {server.address}")
-        gdb.console("break bump")
-        gdb.command("-exec-continue", expect="running")
-        stopped = gdb.wait_async("stopped")
+            self.gdb.command(f"-gdb-set {setting}", expect="done")
+        self.gdb.command(f"-file-exec-and-symbols {program('basic')}", expect="done")
+        self.gdb.console(f"target remote {self.server.address}")
+        self.gdb.console("break bump")
+        self.gdb.command("-exec-continue", expect="running")
+        stopped = self.gdb.wait_async("stopped")
         self.assertEqual(stopped["reason"], "breakpoint-hit", stopped)
 
-        # LLDB joins while GDB holds the program at bump, sets its own breakpoint and continues:
-        # it waits until GDB lets the program go too.
+    def lldb_joins(self, commands):
+        """Starts LLDB with `gdb-remote`, `b add`, `c` and then COMMANDS; returns once its
+        continue has reached the stub."""
         lldb = subprocess.Popen([harness.LLDB, "-b", "--no-lldbinit", program("basic"),
-                                 "-o", f"gdb-remote {server.address}", "-o", "b add", "-o", "c",
-                                 "-o", "p a + b", "-o", "breakpoint delete 1", "-o", "detach"],
+                                 "-o", f"gdb-remote {self.server.address}", "-o", "b add", "-o", "c",
+                                 *[arg for command in commands for arg in ("-o", command)]],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True, env=harness.ENV)
         self.addCleanup(harness.kill_group, lldb)
-        joined = harness._wait_until(lambda: re.search(r"\[client 2\] <- \$(c|vCont;c)", server.errors()), TIMEOUT)
-        self.assertTrue(joined, f"LLDB never resumed:\n{server.errors()[-3000:]}")
-        gdb.console("delete")
-        gdb.command("-exec-continue", expect="running")
+        resumed = harness._wait_until(
+            lambda: re.search(r"\[client 2\] <- \$(c|vCont;c)", self.server.errors()), TIMEOUT)
+        self.assertTrue(resumed, f"LLDB never resumed:\n{self.server.errors()[-3000:]}")
+        return lldb
+
+    def lldb_output(self, lldb):
         try:
             out, _ = lldb.communicate(timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
-            self.fail(f"LLDB did not finish:\n{server.errors()[-3000:]}")
-        out = out.decode(errors="replace")
+            self.fail(f"LLDB did not finish:\n{self.server.errors()[-3000:]}")
+        return out.decode(errors="replace")
+
+    def assertProgramEndsForGdb(self):
+        # GDB never heard of LLDB's breakpoint: its continue ends with the program.
+        exited = self.gdb.wait_async("stopped")
+        self.assertEqual(exited["reason"], "exited-normally", exited)
+        self.assertIn("result = 5\nresult2 = 15\n", self.server.output())
+
+    def test_each_hears_of_its_own_breakpoint(self):
+        lldb = self.lldb_joins(["p a + b", "breakpoint delete 1", "detach"])
+        self.gdb.console("delete")
+        self.gdb.command("-exec-continue", expect="running")
+        out = self.lldb_output(lldb)
         self.assertRegex(out, r"stop reason = breakpoint 1\.1\n\s+frame #0: 0x[0-9a-f]+ basic`add\(a=2, b=3\)")
         self.assertRegex(out, r"\(int\) \$0 = 5")
         self.assertRegex(out, r"Process \d+ detached")
-        # GDB never heard of LLDB's breakpoint: its continue ends with the program.
-        exited = gdb.wait_async("stopped")
-        self.assertEqual(exited["reason"], "exited-normally", exited)
-        self.assertIn("result = 5\nresult2 = 15\n", server.output())
+        self.assertProgramEndsForGdb()
+
+    def test_lldb_steps_out_of_line_past_the_breakpoint_gdb_keeps(self):
+        # GDB's breakpoint at add never stops (its condition, evaluated by the stub, is false);
+        # LLDB's at the same address does. When LLDB steps off it (z0, then a single-step), the
+        # int3 stays for GDB and the thread runs the displaced instruction out of line.
+        self.gdb.console("break add if a == 100")
+        lldb = self.lldb_joins(["next", "process plugin packet monitor xol", "breakpoint delete 1", "detach"])
+        self.gdb.console("delete 1")
+        self.gdb.command("-exec-continue", expect="running")
+        out = self.lldb_output(lldb)
+        self.assertRegex(out, r"stop reason = breakpoint 1\.1\n\s+frame #0: 0x[0-9a-f]+ basic`add\(a=2, b=3\)")
+        self.assertRegex(out, rf"stop reason = step over\n\s+frame #0: 0x[0-9a-f]+ basic`add\(a=2, b=3\) at "
+                              rf"basic\.c:{ADD_RETURN}:")
+        counts = re.search(r"XOL step-overs: (\d+) emulated, (\d+) boosted, (\d+) stepped in a slot, (\d+) in place",
+                           out)
+        self.assertTrue(counts, out)
+        self.assertGreater(sum(int(n) for n in counts.groups()[:3]), 0, out)
+        self.assertEqual(counts.group(4), "0", out)
+        self.assertProgramEndsForGdb()
 
 
 if __name__ == "__main__":

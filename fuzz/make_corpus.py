@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of fuzz/corpus/ from real GDB sessions.
+"""Writes the seed corpora of fuzz/corpus/ from real GDB and LLDB sessions.
 
     fuzz/make_corpus.py --xolstub build/stub/xolstub --inferior build-fuzz/fuzz/fuzz_inferior
 
 Each session below runs the installed GDB (13.1) against xolstub over stdio on dispatch_fuzzer's
 inferior, with `set remotelogfile`; what GDB wrote becomes one seed of corpus/dispatch (the
 codec is fed the same files), and the tail of every Z packet that carries agent bytecode
-(`;X...` conditions, `cmds:` commands) a seed of corpus/agent.
+(`;X...` conditions, `cmds:` commands) a seed of corpus/agent. The LLDB sessions (LLDB 14, over
+TCP: it has no pipe transport) log with `log enable gdb-remote packets`; what it sent becomes a
+seed the same way.
 """
 import argparse
 import os
@@ -47,6 +49,14 @@ SESSIONS = {
 }
 NON_STOP_PREAMBLE = ["set non-stop on"]
 
+LLDB_SESSIONS = {
+    "lldb-threads-registers": [
+        "b hot", "c", "thread list", "bt", "register read", "register read ymm0 zmm0 rflags eax",
+        "memory read -s1 -c16 -fx $pc", "frame variable", "next", "step", "breakpoint delete 1",
+        "watchpoint set variable counter", "c", "watchpoint delete 1", "image list", "kill",
+    ],
+}
+
 
 def run_session(name, commands, xolstub, inferior, log):
     preamble = NON_STOP_PREAMBLE if name == "non-stop" else []
@@ -58,6 +68,40 @@ def run_session(name, commands, xolstub, inferior, log):
     if result.returncode != 0 and "Remote connection closed" not in result.stderr:
         print(result.stdout, result.stderr, file=sys.stderr)
         raise SystemExit(f"session {name}: gdb exited with {result.returncode}")
+
+
+def run_lldb_session(name, commands, xolstub, inferior, log):
+    server = subprocess.Popen([xolstub, "--once", "127.0.0.1:0", inferior], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        for line in server.stderr:
+            match = re.search(r"Listening on port (\d+)", line)
+            if match:
+                port = match.group(1)
+                break
+        if port is None:
+            raise SystemExit(f"session {name}: xolstub did not listen")
+        args = ["lldb", "-b", "--no-lldbinit", inferior, "-o", f"log enable -f {log} gdb-remote packets",
+                "-o", f"gdb-remote 127.0.0.1:{port}", *sum((["-o", c] for c in commands), [])]
+        result = subprocess.run(args, capture_output=True, text=True, timeout=120, env=dict(os.environ, LC_ALL="C"))
+        if "Process" not in result.stdout:
+            print(result.stdout, result.stderr, file=sys.stderr)
+            raise SystemExit(f"session {name}: lldb did not debug the program")
+    finally:
+        server.kill()
+        server.wait()
+
+
+def lldb_client_bytes(log):
+    """What LLDB sent, from its packet log ("<  21> send packet: $qC#b4" lines)."""
+    out = bytearray()
+    with open(log, encoding="latin-1") as text:
+        for line in text:
+            match = re.search(r"send packet: (.*)$", line.rstrip("\n"))
+            if match:
+                out.extend(match.group(1).encode("latin-1"))
+    return bytes(out)
 
 
 def client_bytes(log):
@@ -97,6 +141,15 @@ def main():
             for number, tail in enumerate(agent_tails(stream)):
                 with open(os.path.join(agent, f"{name}-{number}"), "wb") as out:
                     out.write(tail)
+            print(f"{name}: {len(stream)} bytes")
+        for name, commands in LLDB_SESSIONS.items():
+            log = os.path.join(scratch, f"{name}.log")
+            run_lldb_session(name, commands, os.path.abspath(args.xolstub), os.path.abspath(args.inferior), log)
+            stream = lldb_client_bytes(log)
+            if b"$QThreadSuffixSupported" not in stream:
+                raise SystemExit(f"session {name}: the log has no LLDB session: {stream[:40]!r}")
+            with open(os.path.join(dispatch, name), "wb") as out:
+                out.write(stream)
             print(f"{name}: {len(stream)} bytes")
     return 0
 

@@ -9,6 +9,7 @@ breakpoint): the module is xolstub's only.
 
 import os
 import re
+import signal
 import subprocess
 import time
 import unittest
@@ -106,6 +107,22 @@ class LldbBasicsTest(LldbTestCase):
             server.wait()
         self.assertMatch(r"^Process \d+ exited with status = 9 \(0x00000009\)", out)
         self.assertNotIn("failed to send", out)
+
+    def test_signals_have_linux_numbers(self):
+        # SIGUSR1 is 10 to LLDB (the target's numbering, as lldb-server sends it), 30 to GDB.
+        with Server.launch("counters", once=True, options=["--remote-debug"]) as server:
+            lldb = subprocess.Popen([harness.LLDB, "-b", "--no-lldbinit", program("counters"),
+                                     "-o", f"gdb-remote {server.address}", "-o", "c", "-o", "kill"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    start_new_session=True, env=harness.ENV)
+            self.addCleanup(harness.kill_group, lldb)
+            resumed = harness._wait_until(lambda: re.search(r"<- \$(c|vCont;c)", server.errors()), TIMEOUT)
+            self.assertTrue(resumed, server.errors()[-3000:])
+            os.kill(server.inferior_pid, signal.SIGUSR1)
+            out, _ = lldb.communicate(timeout=TIMEOUT)
+        out = out.decode(errors="replace")
+        self.assertRegex(out, r"stop reason = signal SIGUSR1\n")
+        self.assertIn("-> $T0a", server.errors())
 
 
 class LldbRegistersTest(LldbTestCase):
